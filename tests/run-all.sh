@@ -1,0 +1,24 @@
+#!/bin/sh
+# run-all.sh BIN...: run each test program, then the shell integration tests
+# (tests/t-*.sh), and report.  Exits non-zero if any failed.
+set -u
+fail=0
+for t in "$@"; do
+	case "$t" in
+	*/fuzz-replay/*)
+		name=$(basename "$t")
+		corpus=tests/fuzz/corpus/${name#fuzz_}
+		[ -d "$corpus" ] || { echo "FAIL: $name has no corpus at $corpus"; fail=1; continue; }
+		if "$t" "$corpus" tests/fuzz/regress >/dev/null; then echo "PASS: $name corpus"; else echo "FAIL: $name corpus"; fail=1; fi
+		;;
+	*)
+		if "$t"; then :; else echo "FAIL: $t"; fail=1; fi
+		;;
+	esac
+done
+for s in tests/t-*.sh; do
+	[ -f "$s" ] || continue
+	if BUILD=${BUILD:-build} sh "$s"; then echo "PASS: $s"; else echo "FAIL: $s"; fail=1; fi
+done
+[ $fail = 0 ] && echo "all tests passed"
+exit $fail
