@@ -9,7 +9,7 @@ for t in "$@"; do
 		name=$(basename "$t")
 		corpus=tests/fuzz/corpus/${name#fuzz_}
 		[ -d "$corpus" ] || { echo "FAIL: $name has no corpus at $corpus"; fail=1; continue; }
-		if "$t" "$corpus" tests/fuzz/regress >/dev/null; then echo "PASS: $name corpus"; else echo "FAIL: $name corpus"; fail=1; fi
+		if "$t" "$corpus" "tests/fuzz/regress/${name#fuzz_}" >/dev/null; then echo "PASS: $name corpus"; else echo "FAIL: $name corpus"; fail=1; fi
 		;;
 	*)
 		if "$t"; then :; else echo "FAIL: $t"; fail=1; fi
