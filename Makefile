@@ -50,13 +50,16 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz-replay/%,$(FUZZ_SRC))
 
 BIN := $(BUILD)/stalkerwatch
+# V=1 shows the full commands
+Q := $(if $(filter 1,$(V)),,@)
 
 .PHONY: all check test demo deps bench fuzz clean
 all: $(BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 # Bundled IOC list and schema, compiled into the binary as byte arrays.
 $(BUILD)/gen/bundled.c: ioc/stalkerware.rules .ci/embed.sh
@@ -66,23 +69,26 @@ $(BUILD)/gen/schema.c: db/schema.sql .ci/embed.sh
 	@mkdir -p $(dir $@)
 	sh .ci/embed.sh sw_schema_sql $< > $@
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libsw.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(BIN): $(BUILD)/daemon/main.o $(BUILD)/libsw.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libsw.a tests/testutil.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libsw.a $(CHECK_LIBS) $(LIBS)
+	@echo "  TEST    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libsw.a $(CHECK_LIBS) $(LIBS)
 
 # gcc builds run the fuzz corpora through each target as a regression test.
 $(BUILD)/fuzz-replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(BUILD)/libsw.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< tests/fuzz/replay_main.c $(BUILD)/libsw.a $(LIBS)
+	@echo "  FUZZ    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< tests/fuzz/replay_main.c $(BUILD)/libsw.a $(LIBS)
 
 # check and demo install what is missing first, then build in a fresh make
 # (pkg-config flags are read when make starts).

@@ -1,0 +1,78 @@
+/*
+ * pipeline.h - the packet path: decode -> flow -> dissectors -> IOC -> hits.
+ *
+ * One struct pipeline per capture loop.  pipe_packet() is called from the
+ * libpcap callback with the frame's bytes, which are valid only during the
+ * call; the only copies made are hits (into the hit queue) and the bytes of
+ * incomplete handshakes (into reassembly slots).  `replay` and `run` share
+ * this; they differ only in where frames come from.
+ */
+#ifndef SW_PIPELINE_H
+#define SW_PIPELINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "daemon/flow.h"
+#include "daemon/hitq.h"
+#include "dissectors/decode.h"
+#include "dissectors/dissect.h"
+
+struct ioc_set;
+
+/* Everything counted on the packet path (never logged there). */
+struct sw_counters {
+	uint64_t packets, bytes;
+	uint64_t decode[DEC_ERR_COUNT];  /* decode outcomes, DEC_OK included */
+	uint64_t names[K_COUNT];         /* observations by kind */
+	uint64_t bad_names;              /* hostnames refused by normalisation */
+	uint64_t malformed_tls, malformed_http, malformed_dns;
+	uint64_t tcp_conflicts;          /* retransmissions that disagreed */
+	uint64_t tcp_gaveup;             /* half-streams abandoned (overflow) */
+	uint64_t hits;                   /* IOC matches (events) */
+	uint64_t hits_dropped;           /* hit queue full */
+};
+
+/* Sizes and switches of a pipeline. */
+struct pipe_opts {
+	uint32_t flows;          /* flow table entries (SW_FLOWS_DEFAULT) */
+	uint32_t reasm_slots;    /* reassembly slots (SW_REASM_SLOTS_DEFAULT) */
+	uint32_t hitq;           /* hit queue records (SW_HITQ_DEFAULT) */
+	FILE *hostnames;         /* when set: print every (flow, kind, value) */
+	uint64_t seed;           /* flow hash seed; 0: random */
+};
+
+/* A pipeline.  Fields are read by the caller (counters, hit queue); the
+ * rest is private to pipeline.c. */
+struct pipeline {
+	struct sw_counters c;
+	struct hitq hq;
+	const struct ioc_set *iocs;  /* may be NULL: nothing is matched */
+	struct flow_table *ft;
+	struct frag_table *frag;
+	FILE *hn_out;
+	uint64_t *hn_seen;           /* --hostnames dedupe set */
+	uint32_t hn_seen_n;
+	uint8_t *scratch;            /* TLS handshake defragmentation */
+	int dlt;
+	uint64_t frame;              /* frames seen in the current capture */
+};
+
+/* Set up a pipeline (all allocation happens here).  0, or -1 with err. */
+int pipe_init(struct pipeline *pl, const struct pipe_opts *o,
+              const struct ioc_set *iocs, char *err, size_t errlen);
+void pipe_fini(struct pipeline *pl);
+
+/* Start a new capture source of link type dlt (frame numbers restart). */
+void pipe_set_link(struct pipeline *pl, int dlt);
+
+/* Feed one frame: ts_us capture time, caplen bytes captured of wirelen. */
+void pipe_packet(struct pipeline *pl, uint64_t ts_us, const uint8_t *data,
+                 uint32_t caplen, uint32_t wirelen);
+
+/* Write the end-of-run summary (packets, flows, names by kind, hits,
+ * malformed and truncated counts) to f. */
+void pipe_summary(struct pipeline *pl, FILE *f);
+
+#endif
