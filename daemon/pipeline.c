@@ -404,8 +404,10 @@ static uint64_t parse_stream(struct pipeline *pl, struct flow *f, int side,
 					 * request at a later segment start */
 					h->state = HS_PROBE;
 					return len;
-				} else if (rq.body_len) {
-					return off + rq.body_len;
+				} else if (rq.body_len > len - off) {
+					return off + rq.body_len; /* skip the rest */
+				} else {
+					off += (size_t)rq.body_len;
 				}
 				continue;
 			}

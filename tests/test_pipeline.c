@@ -347,7 +347,7 @@ START_TEST(http_keepalive_pipelined_and_bodies)
 	seg(&r, 0, 0x18, ISN + sizeof a - 1, b1, sizeof b1 - 1);
 	seg(&r, 0, 0x18, ISN + sizeof a - 1 + sizeof b1 - 1, b2, sizeof b2 - 1);
 	const char *o = rig_out(&r);
-	ck_assert_uint_eq(count_lines(o, "uri\t"), 3);
+	ck_assert_msg(count_lines(o, "uri\t") == 3, "output: %s", o);
 	ck_assert_ptr_nonnull(strstr(o, "uri\t10.0.0.2\t192.0.2.1\t443\t/celular007/up/x.jpg\n"));
 	ck_assert_ptr_nonnull(strstr(o, "http\t10.0.0.2\t192.0.2.1\t443\ts3.amazonaws.com\n"));
 	ck_assert_ptr_nonnull(strstr(o, "uri\t10.0.0.2\t192.0.2.1\t443\t/b\n"));
