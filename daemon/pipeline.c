@@ -171,6 +171,32 @@ static void target_path(const struct cur *t, const char **path, size_t *plen)
 	*plen = n - (size_t)(slash - s);
 }
 
+/* Of several rules of one family from one source that match the same name
+ * (a feed listing both "thd.cc" and "a.thd.cc"), only the most specific one
+ * (the longest pattern) is recorded: one event, one row per source. */
+static bool outranked(const struct ioc_set *s, const struct ioc_match *m,
+                      size_t nm, size_t i)
+{
+	const struct ioc_rule *a = ioc_rule_get(s, m[i].rule);
+	size_t alen = strlen(a->pattern);
+	for (size_t j = 0; j < nm; j++) {
+		if (j == i)
+			continue;
+		const struct ioc_rule *b = ioc_rule_get(s, m[j].rule);
+		if (strcmp(a->family, b->family) != 0 || strcmp(a->source, b->source) != 0)
+			continue;
+		size_t blen = strlen(b->pattern);
+		if (blen > alen || (blen == alen && j < i))
+			return true;
+	}
+	return false;
+}
+
+static bool mac_is_zero(const uint8_t *m)
+{
+	return (m[0] | m[1] | m[2] | m[3] | m[4] | m[5]) == 0;
+}
+
 static void record_hits(struct pipeline *pl, const struct flow *f,
                         const struct pkt *p, enum sw_kind k,
                         const char *host, size_t hlen,
@@ -181,6 +207,8 @@ static void record_hits(struct pipeline *pl, const struct flow *f,
 	struct ioc_match m[SW_IOC_MATCH_MAX];
 	size_t nm = ioc_match(pl->iocs, host, hlen, path, plen, m, SW_IOC_MATCH_MAX);
 	for (size_t i = 0; i < nm; i++) {
+		if (nm > 1 && outranked(pl->iocs, m, nm, i))
+			continue;
 		struct hit h;
 		memset(&h, 0, sizeof h);
 		h.ts_us = p->ts_us;
@@ -188,8 +216,9 @@ static void record_hits(struct pipeline *pl, const struct flow *f,
 		h.how = m[i].how;
 		h.rule = m[i].rule;
 		h.count = 1;
-		h.has_mac = p->has_mac;
-		if (p->has_mac)
+		/* loopback and some tunnels carry all-zero MACs: not a device */
+		h.has_mac = p->has_mac && !mac_is_zero(p->mac_src);
+		if (h.has_mac)
 			memcpy(h.client_mac, p->mac_src, 6);
 		h.client = p->src;
 		h.server = p->dst;

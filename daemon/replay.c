@@ -216,7 +216,9 @@ int replay_main(int argc, char **argv)
 		free(iocs_files);
 		iocs_files = NULL;
 	} else {
-		iocs = ioc_set_load(iocs_files, n_iocs, stderr, err, sizeof err);
+		/* notes on normalisation are for the user's own files */
+		iocs = ioc_set_load(iocs_files, n_iocs, n_iocs ? stderr : NULL,
+		                    err, sizeof err);
 		free(iocs_files);
 		iocs_files = NULL;
 		if (!iocs) {
@@ -229,6 +231,15 @@ int replay_main(int argc, char **argv)
 		d = db_open(dbpath, err, sizeof err);
 		if (!d) {
 			log_warnx("%s", err);
+			ioc_set_free(iocs);
+			return 2;
+		}
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		if (db_record_feeds(d, iocs, (uint64_t)now.tv_sec * 1000000u +
+		                    (uint64_t)now.tv_nsec / 1000u, err, sizeof err) != 0) {
+			log_warnx("%s", err);
+			db_close(d);
 			ioc_set_free(iocs);
 			return 2;
 		}

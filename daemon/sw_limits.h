@@ -43,6 +43,16 @@
 #define SW_FRAG_PIECES 64
 #define SW_FRAG_TIMEOUT_S 30
 
+/* ---- decode: tunnels (added by the decode module) ------------------------ */
+
+/* GTP-U extension headers followed per GTP header (3GPP TS 29.281 5.2).
+ * Each is at least 4 bytes, so the byte count bounds the loop anyway; real
+ * traffic carries one or two (PDU session container, UDP port). */
+#define SW_GTP_EXT_MAX 8
+#if SW_GTP_EXT_MAX < 1 || SW_GTP_EXT_MAX > 64
+#error "SW_GTP_EXT_MAX out of range"
+#endif
+
 /* ---- flows -------------------------------------------------------------- */
 
 /* Flow table capacity (entries).  ~100 bytes each: 65536 flows ~ 7 MB. */
@@ -88,12 +98,88 @@
 /* HTTP: header lines read per request head. */
 #define SW_HTTP_HEADERS_MAX 128
 
+/* ---- TLS and HTTP dissectors (dissectors/tls.c, dissectors/http.c) ------ */
+
+/* TLS record fragment length accepted.  RFC 8446 5.1 caps a plaintext record
+ * at 2^14 bytes; RFC 5246 6.2.3 lets a TLS 1.2 record grow to 2^14 + 2048.
+ * We take the larger so that a sloppy but real stack is not refused; anything
+ * longer is not TLS. */
+#define SW_TLS_RECORD_MAX (16384 + 2048)
+/* Largest ClientHello Handshake message (4-byte header + body) accepted.  It
+ * must fit the scratch buffer used to gather a hello split over records.
+ * Real hellos: ~250-600 bytes classic, ~1.8 KB with a post-quantum key share
+ * (X25519MLKEM768), a few KB with many PSK identities or padding. */
+#define SW_TLS_HELLO_MAX SW_TLS_SCRATCH
+/* Stream bytes (record headers included) a ClientHello may span: the caller's
+ * reassembly slot cannot hold more, so a hello that needs more is reported
+ * malformed as soon as its lengths say so instead of holding the slot. */
+#define SW_TLS_STREAM_MAX SW_REASM_BYTES
+/* HTTP: longest request head (request line + fields + blank line).  The head
+ * must fit the reassembly slot; a longer one is malformed. */
+#define SW_HTTP_HEAD_MAX SW_REASM_BYTES
+/* HTTP method token length accepted (GET, PUT ... UPDATEREDIRECTREF is 17,
+ * the longest registered method): shorter or longer is not HTTP. */
+#define SW_HTTP_METHOD_MIN 3
+#define SW_HTTP_METHOD_MAX 20
+/* HTTP field lines tolerated though invalid (a name with bytes outside
+ * tchar, a control byte in a value).  Real clients send none; corrupted
+ * captures show one or two; more is binary junk after a request line. */
+#define SW_HTTP_BAD_FIELDS_MAX 8
+/* Empty lines skipped before a request line (RFC 9112 2.2: "SHOULD ignore at
+ * least one"; old clients send a stray CRLF after a POST body). */
+#define SW_HTTP_LEADING_EOL_MAX 2
+
+#if SW_TLS_HELLO_MAX > SW_TLS_SCRATCH || SW_TLS_HELLO_MAX < 512
+#error "SW_TLS_HELLO_MAX must fit SW_TLS_SCRATCH and hold a real hello"
+#endif
+#if SW_TLS_RECORD_MAX < 16384 || SW_TLS_RECORD_MAX > 16384 + 2048
+#error "SW_TLS_RECORD_MAX out of range"
+#endif
+#if SW_HTTP_HEAD_MAX > SW_REASM_BYTES || SW_HTTP_HEAD_MAX < 1024
+#error "SW_HTTP_HEAD_MAX out of range"
+#endif
+#if SW_HTTP_METHOD_MIN < 1 || SW_HTTP_METHOD_MAX < SW_HTTP_METHOD_MIN
+#error "SW_HTTP_METHOD_MIN/MAX out of range"
+#endif
+
+/* ---- DNS and DHCP dissectors (dissectors/dns.c, dhcp.c) ----------------- */
+
+/* RFC 1035 2.3.4: a name is at most 255 octets on the wire (length octets
+ * and the root included).  A longer name is malformed, never truncated. */
+#define SW_DNS_NAME_WIRE 255
+#if SW_DNS_NAME_WIRE != 255
+#error "SW_DNS_NAME_WIRE is the RFC 1035 wire limit"
+#endif
+/* struct dns_msg counts these in uint8_t; at least one of each. */
+#if SW_DNS_QUESTIONS_MAX < 1 || SW_DNS_QUESTIONS_MAX > 255
+#error "SW_DNS_QUESTIONS_MAX out of range"
+#endif
+#if SW_DNS_ANSWERS_MAX < 1 || SW_DNS_ANSWERS_MAX > 255
+#error "SW_DNS_ANSWERS_MAX out of range"
+#endif
+/* pointer hops per name: real names need one or two; 127 is the most a
+ * 255-octet name could use (two octets each) */
+#if SW_DNS_PTR_HOPS < 1 || SW_DNS_PTR_HOPS > 127
+#error "SW_DNS_PTR_HOPS out of range"
+#endif
+
 /* ---- IOC rules ---------------------------------------------------------- */
 
 /* Longest line in an IOC file. */
 #define SW_IOC_LINE_MAX 4096
 /* Matches reported per lookup. */
 #define SW_IOC_MATCH_MAX 16
+/* -- ioc/ (IOC rules engineer) -- */
+/* Largest IOC file read (bytes): the whole file is held in memory while it
+ * is parsed; the biggest public feed (a STIX2 bundle) is ~5 MB, a million
+ * native rules ~40 MB. */
+#define SW_IOC_FILE_MAX (256UL << 20)
+/* Rules in one set: rule ids are 32-bit and the index is sized from the
+ * count; a million rules take ~110 MB less than this bound allows. */
+#define SW_IOC_RULES_MAX (16UL << 20)
+/* Bytes of a downloaded feed accepted by `ioc update`. */
+#define SW_IOC_DOWNLOAD_MAX (64UL << 20)
+/* -- end ioc/ -- */
 
 /* ---- hits and database -------------------------------------------------- */
 
@@ -105,6 +191,29 @@
 #define SW_DB_FLUSH_MS 1000
 /* SQLite busy timeout (milliseconds) before a write is retried later. */
 #define SW_DB_BUSY_MS 200
+
+/* ---- database store (db/db.c, db/db_cli.c) ------------------------------ */
+
+/* A DHCP string option kept for a device (host name, option 12; vendor
+ * class, option 60): RFC 2132 option data is at most 255 bytes, + NUL. */
+#define SW_DB_DEV_STR 256
+/* `hits` table output: a column is padded to the widest cell up to this many
+ * characters; longer cells are printed whole and push the row out.  Display
+ * only: nothing is ever truncated. */
+#define SW_DB_COL_MAX 48
+/* How long db_open keeps retrying while other processes hold locks during
+ * set-up (a new file is switched to WAL and given its schema; two processes
+ * creating the same file at once otherwise fail).  Start-up only. */
+#define SW_DB_OPEN_WAIT_MS 5000
+#if SW_DB_DEV_STR < 256
+#error "SW_DB_DEV_STR must hold any DHCP option (255 bytes) and a NUL"
+#endif
+#if SW_DB_BUSY_MS < 10 || SW_DB_BUSY_MS > 60000
+#error "SW_DB_BUSY_MS out of range"
+#endif
+#if SW_DB_OPEN_WAIT_MS < SW_DB_BUSY_MS || SW_DB_OPEN_WAIT_MS > 600000
+#error "SW_DB_OPEN_WAIT_MS out of range"
+#endif
 
 /* ---- guards ------------------------------------------------------------- */
 #if SW_HOST_MAX > 253 || SW_LABEL_MAX > 63
@@ -121,6 +230,9 @@
 #endif
 #if SW_REASM_SLOTS_DEFAULT < SW_REASM_SLOTS_MIN || SW_REASM_SLOTS_DEFAULT > SW_REASM_SLOTS_MAX
 #error "SW_REASM_SLOTS_DEFAULT out of range"
+#endif
+#if SW_IOC_FILE_MAX < (1UL << 20) || SW_IOC_RULES_MAX >= 0xffffffffUL
+#error "IOC limits out of range"
 #endif
 #if SW_HITQ_DEFAULT < SW_HITQ_MIN || SW_HITQ_DEFAULT > SW_HITQ_MAX
 #error "SW_HITQ_DEFAULT out of range"

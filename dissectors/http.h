@@ -24,6 +24,24 @@ struct http_req {
 	uint64_t body_len;      /* Content-Length, 0 when absent */
 	bool chunked;           /* Transfer-Encoding: chunked */
 	bool is_connect;        /* CONNECT: the stream continues as a tunnel */
+	/* added with http.c: */
+	bool host_dup;          /* more than one Host field (RFC 9112 3.2 says
+	                           400); host is the first one */
+	bool has_length;        /* a Content-Length field was present */
+	bool http09;            /* HTTP/0.9 "GET /path" line: no version, no
+	                           fields; version_minor is 0 */
+	bool target_cut;        /* the line had more words between the target
+	                           and the version (an unencoded space, invalid
+	                           per RFC 9112 3): target is the first word,
+	                           as tshark and most servers read it */
+	uint16_t n_fields;      /* field lines read (obs-fold lines included) */
+	uint16_t n_bad_fields;  /* field lines tolerated though invalid: a name
+	                           with bytes outside tchar (the line is
+	                           ignored, like nginx's ignore_invalid_headers)
+	                           or control bytes other than CR/LF in a value
+	                           (RFC 9110 5.5 lets a recipient read NUL as
+	                           SP); more than SW_HTTP_BAD_FIELDS_MAX is
+	                           D_MALFORMED */
 };
 
 /*
