@@ -25,6 +25,8 @@ struct flow_table {
 	struct reasm_slot *slots;
 	uint32_t slot_free;
 	struct flow_stats st;
+	void (*on_remove)(void *ctx, struct flow *f); /* flow_table_on_remove */
+	void *on_remove_ctx;
 };
 
 /* 64-bit mixing (splitmix64 finaliser) over the key, keyed by the seed. */
@@ -165,6 +167,8 @@ static void flow_remove(struct flow_table *t, uint32_t i1)
 	lru_unlink(t, i1);
 	flow_slot_put(t, &f->h[0]);
 	flow_slot_put(t, &f->h[1]);
+	if (t->on_remove)
+		t->on_remove(t->on_remove_ctx, f);
 	memset(f, 0, sizeof *f);
 	f->hnext = t->free_head;
 	t->free_head = i1;
@@ -244,6 +248,13 @@ struct flow *flow_lookup(struct flow_table *t, const struct pkt *p,
 void flow_get_stats(const struct flow_table *t, struct flow_stats *st)
 {
 	*st = t->st;
+}
+
+void flow_table_on_remove(struct flow_table *t,
+                          void (*fn)(void *ctx, struct flow *f), void *ctx)
+{
+	t->on_remove = fn;
+	t->on_remove_ctx = ctx;
 }
 
 /* ---- reassembly slots -------------------------------------------------- */

@@ -63,6 +63,12 @@ struct flow {
 	bool ech;             /* a ClientHello of this flow carried ECH */
 	struct half h[2];     /* indexed by the sending side */
 	uint32_t udp_pkts;    /* datagrams seen (UDP) */
+	/* QUIC (owned by daemon/quic_flow.c): state slot + 1 (0: none), where
+	 * the flow is (enum in quic_flow.c; 0: not looked at) and client
+	 * long-header datagrams tried */
+	uint32_t quic;
+	uint8_t quic_st;
+	uint8_t quic_tries;
 };
 
 /* A reassembly slot: bytes from a half's pos onwards, with holes. */
@@ -102,6 +108,16 @@ struct flow *flow_lookup(struct flow_table *t, const struct pkt *p,
 void flow_expire(struct flow_table *t, uint64_t now_us);
 
 void flow_get_stats(const struct flow_table *t, struct flow_stats *st);
+
+/*
+ * Have fn(ctx, f) called for every flow f the table removes (expiry,
+ * eviction), before f is cleared, so that state kept elsewhere for it (a
+ * QUIC slot) is released.  One hook per table: the pipeline sets it
+ * (daemon/quic_flow.c today); a later user chains through it.  fn must
+ * not call back into the table.  NULL removes it.
+ */
+void flow_table_on_remove(struct flow_table *t,
+                          void (*fn)(void *ctx, struct flow *f), void *ctx);
 
 /* ---- reassembly slots -------------------------------------------------- */
 

@@ -27,10 +27,12 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "daemon/quic_flow.h"
 #include "daemon/util.h"
 #include "dissectors/dns.h"
 #include "dissectors/hostname.h"
 #include "dissectors/http.h"
+#include "dissectors/ja4.h"
 #include "dissectors/tls.h"
 #include "ioc/ioc.h"
 
@@ -55,7 +57,8 @@ int pipe_init(struct pipeline *pl, const struct pipe_opts *o,
 	}
 	pl->frag = frag_new();
 	pl->scratch = malloc(SW_TLS_SCRATCH);
-	if (!pl->frag || !pl->scratch) {
+	pl->quic = quic_flow_new(pl->ft, 0);
+	if (!pl->frag || !pl->scratch || !pl->quic) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -81,6 +84,8 @@ fail:
 void pipe_fini(struct pipeline *pl)
 {
 	flow_table_free(pl->ft);
+	quic_flow_free(pl->quic);
+	pl->quic = NULL;
 	frag_free(pl->frag);
 	free(pl->scratch);
 	free(pl->hn_seen);
@@ -197,15 +202,16 @@ static bool mac_is_zero(const uint8_t *m)
 	return (m[0] | m[1] | m[2] | m[3] | m[4] | m[5]) == 0;
 }
 
-static void record_hits(struct pipeline *pl, const struct flow *f,
-                        const struct pkt *p, enum sw_kind k,
-                        const char *host, size_t hlen,
-                        const char *path, size_t plen)
+_Static_assert(sizeof(((struct hit *)0)->ja4) == JA4_BUF, "hit.ja4 holds a JA4");
+
+/* Queue one hit per match that is not outranked.  The client is the
+ * packet's source unless swap is set (an IP rule matched the source).
+ * ja4 is the fingerprint of the ClientHello the name came from, or NULL. */
+static void push_hits(struct pipeline *pl, const struct pkt *p, enum sw_kind k,
+                      const char *host, size_t hlen, const char *path, size_t plen,
+                      const struct ioc_match *m, size_t nm, bool swap,
+                      const char *ja4)
 {
-	if (!pl->iocs)
-		return;
-	struct ioc_match m[SW_IOC_MATCH_MAX];
-	size_t nm = ioc_match(pl->iocs, host, hlen, path, plen, m, SW_IOC_MATCH_MAX);
 	for (size_t i = 0; i < nm; i++) {
 		if (nm > 1 && outranked(pl->iocs, m, nm, i))
 			continue;
@@ -216,13 +222,16 @@ static void record_hits(struct pipeline *pl, const struct flow *f,
 		h.how = m[i].how;
 		h.rule = m[i].rule;
 		h.count = 1;
+		const uint8_t *mac = swap ? p->mac_dst : p->mac_src;
 		/* loopback and some tunnels carry all-zero MACs: not a device */
-		h.has_mac = p->has_mac && !mac_is_zero(p->mac_src);
+		h.has_mac = p->has_mac && !mac_is_zero(mac);
 		if (h.has_mac)
-			memcpy(h.client_mac, p->mac_src, 6);
-		h.client = p->src;
-		h.server = p->dst;
-		h.server_port = p->dport;
+			memcpy(h.client_mac, mac, 6);
+		h.client = swap ? p->dst : p->src;
+		h.server = swap ? p->src : p->dst;
+		h.server_port = swap ? p->sport : p->dport;
+		if (hlen >= sizeof h.host)
+			hlen = sizeof h.host - 1;
 		memcpy(h.host, host, hlen);
 		h.host[hlen] = '\0';
 		if (path && plen) {
@@ -230,11 +239,57 @@ static void record_hits(struct pipeline *pl, const struct flow *f,
 			memcpy(h.path, path, n);
 			h.path[n] = '\0';
 		}
+		if (ja4)
+			memcpy(h.ja4, ja4, sizeof h.ja4);
 		pl->c.hits++;
 		if (!hitq_push(&pl->hq, &h))
 			pl->c.hits_dropped++;
 	}
+}
+
+/* th: the ClientHello the name came from (its JA4 is stored with each hit,
+ * computed only when there is one), or NULL. */
+static void record_hits(struct pipeline *pl, const struct flow *f,
+                        const struct pkt *p, enum sw_kind k,
+                        const char *host, size_t hlen,
+                        const char *path, size_t plen,
+                        const struct tls_hello *th)
+{
+	if (!pl->iocs)
+		return;
+	struct ioc_match m[SW_IOC_MATCH_MAX];
+	size_t nm = ioc_match(pl->iocs, host, hlen, path, plen, m, SW_IOC_MATCH_MAX);
+	if (nm == 0)
+		return;
+	char ja4[JA4_BUF];
+	bool have_ja4 = th && ja4_compute(th, k == K_QUIC, ja4);
+	push_hits(pl, p, k, host, hlen, path, plen, m, nm, false,
+	          have_ja4 ? ja4 : NULL);
 	(void)f;
+}
+
+/*
+ * IP rules, checked once per flow on its first packet: the destination is
+ * the server when the first packet seen is the client's (a SYN, a query); if
+ * the capture began with the server's packet, the source matches instead.
+ */
+static void check_ip_rules(struct pipeline *pl, const struct pkt *p)
+{
+	if (!pl->iocs)
+		return;
+	struct ioc_match m[SW_IOC_MATCH_MAX];
+	char a[64];
+	bool swap = false;
+	size_t nm = ioc_match_ip(pl->iocs, &p->dst, m, SW_IOC_MATCH_MAX);
+	if (nm == 0) {
+		nm = ioc_match_ip(pl->iocs, &p->src, m, SW_IOC_MATCH_MAX);
+		swap = true;
+	}
+	if (nm == 0)
+		return;
+	sw_addr_str(swap ? &p->src : &p->dst, a, sizeof a);
+	pl->c.names[K_IP]++;
+	push_hits(pl, p, K_IP, a, strlen(a), NULL, 0, m, nm, swap, NULL);
 }
 
 /*
@@ -244,7 +299,8 @@ static void record_hits(struct pipeline *pl, const struct flow *f,
 static void emit_host(struct pipeline *pl, const struct flow *f,
                       const struct pkt *p, enum sw_kind k,
                       const uint8_t *raw, size_t n,
-                      const char *path, size_t plen)
+                      const char *path, size_t plen,
+                      const struct tls_hello *th)
 {
 	char host[SW_HOST_BUF + 2];
 	size_t hlen;
@@ -265,7 +321,7 @@ static void emit_host(struct pipeline *pl, const struct flow *f,
 		print_obs(pl, f, p, k, host, hlen);
 	}
 	if (r == HN_NAME)
-		record_hits(pl, f, p, k, host, hlen, path, plen);
+		record_hits(pl, f, p, k, host, hlen, path, plen, th);
 }
 
 /* ---- dissection of one message --------------------------------------- */
@@ -283,7 +339,7 @@ static void tls_found(struct pipeline *pl, struct flow *f, const struct pkt *p,
 	if (th->has_ech)
 		f->ech = true;
 	if (th->has_sni)
-		emit_host(pl, f, p, k, th->sni.p, th->sni.len, NULL, 0);
+		emit_host(pl, f, p, k, th->sni.p, th->sni.len, NULL, 0, th);
 }
 
 static void http_found(struct pipeline *pl, struct flow *f, const struct pkt *p,
@@ -297,7 +353,7 @@ static void http_found(struct pipeline *pl, struct flow *f, const struct pkt *p,
 	if (rq->has_host) {
 		const uint8_t *h;
 		size_t hn = hn_http_host(rq->host.p, rq->host.len, &h);
-		emit_host(pl, f, p, K_HTTP, h, hn, path, plen);
+		emit_host(pl, f, p, K_HTTP, h, hn, path, plen, NULL);
 	}
 }
 
@@ -313,7 +369,7 @@ static void dns_found(struct pipeline *pl, struct flow *f, const struct pkt *p,
 				pl->c.bad_names++;
 			continue;
 		}
-		emit_host(pl, f, p, K_DNS, (const uint8_t *)q->name, q->len, NULL, 0);
+		emit_host(pl, f, p, K_DNS, (const uint8_t *)q->name, q->len, NULL, 0, NULL);
 	}
 }
 
@@ -577,6 +633,8 @@ static void tcp_packet(struct pipeline *pl, const struct pkt *p)
 	int side;
 	bool is_new;
 	struct flow *f = flow_lookup(pl->ft, p, p->ts_us, &side, &is_new);
+	if (is_new)
+		check_ip_rules(pl, p);
 	if (f->done)
 		return;
 	struct half *h = &f->h[side];
@@ -622,6 +680,8 @@ static void udp_packet(struct pipeline *pl, const struct pkt *p)
 	int side;
 	bool is_new;
 	struct flow *f = flow_lookup(pl->ft, p, p->ts_us, &side, &is_new);
+	if (is_new)
+		check_ip_rules(pl, p);
 	f->udp_pkts++;
 	if (f->client < 0)
 		f->client = (int8_t)side;
@@ -633,6 +693,10 @@ static void udp_packet(struct pipeline *pl, const struct pkt *p)
 		else if (r == D_MALFORMED)
 			pl->c.malformed_dns++;
 	}
+	/* QUIC Initials, by content (daemon/quic_flow.c) */
+	struct tls_hello qh;
+	if (quic_flow_datagram(pl->quic, f, side, p, &qh) == D_OK)
+		tls_found(pl, f, p, &qh, K_QUIC);
 }
 
 void pipe_packet(struct pipeline *pl, uint64_t ts_us, const uint8_t *data,
@@ -680,6 +744,7 @@ void pipe_summary(struct pipeline *pl, FILE *f)
 		fprintf(f, "tcp: %" PRIu64 " conflicting retransmissions refused, %" PRIu64
 		        " half-streams abandoned, %" PRIu64 " times no reassembly slot\n",
 		        c->tcp_conflicts, c->tcp_gaveup, fs.reasm_exhausted);
+	quic_flow_summary(pl->quic, f);
 	if (rs.completed || rs.overlaps || rs.timeouts)
 		fprintf(f, "ip fragments: %" PRIu64 " datagrams reassembled, %" PRIu64
 		        " overlaps refused, %" PRIu64 " timed out\n",

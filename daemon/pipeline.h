@@ -20,6 +20,7 @@
 #include "dissectors/dissect.h"
 
 struct ioc_set;
+struct quic_flow;
 
 /* Everything counted on the packet path (never logged there). */
 struct sw_counters {
@@ -55,6 +56,7 @@ struct pipeline {
 	uint64_t *hn_seen;           /* --hostnames dedupe set */
 	uint32_t hn_seen_n;
 	uint8_t *scratch;            /* TLS handshake defragmentation */
+	struct quic_flow *quic;      /* QUIC per-flow state (daemon/quic_flow.h) */
 	int dlt;
 	uint64_t frame;              /* frames seen in the current capture */
 };

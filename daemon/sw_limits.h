@@ -215,6 +215,48 @@
 #error "SW_DB_OPEN_WAIT_MS out of range"
 #endif
 
+/* ---- QUIC (dissectors/quic.c, daemon/quic_flow.c) ------------------------ */
+
+/* CRYPTO stream bytes held per QUIC flow while its ClientHello is gathered
+ * from several Initial packets.  Chromium's post-quantum hello is ~1.9 KB
+ * (X25519MLKEM768 key share + ECH GREASE), a resumption hello with a PSK
+ * ~2.3 KB; a hello longer than this is given up (counted). */
+#define SW_QUIC_CRYPTO_BYTES 4096
+/* Disjoint CRYPTO byte ranges held per flow.  Chromium's "chaos protection"
+ * cuts the hello into 8-25 small frames shuffled across two packets, so up
+ * to about a dozen ranges are apart at once; more is given up. */
+#define SW_QUIC_RANGES 32
+/* Flows gathering a QUIC ClientHello at once (each holds one state of
+ * ~4.4 KB from a fixed pool; released once the name is found, the flow
+ * gives up, or the flow ends).  When none is free the flow is not read. */
+#define SW_QUIC_SLOTS_DEFAULT 256
+#define SW_QUIC_SLOTS_MIN 4
+#define SW_QUIC_SLOTS_MAX 65536
+/* Client long-header datagrams of one flow that decrypt to nothing new
+ * (wrong keys: a capture that began after the first Initial, a server
+ * mistaken for the client; or frames that never complete the hello) before
+ * the flow is no longer read.  Chromium sends its hello in 2 packets and
+ * retransmits it 3 times; 16 leaves room for loss and Retry. */
+#define SW_QUIC_TRIES 16
+/* Largest UDP payload decrypted (an IPv4/IPv6 datagram carries at most
+ * 65535 - 8 bytes of UDP payload; reassembled fragments can reach that). */
+#define SW_QUIC_DGRAM_MAX 65535
+/* QUIC connection ID length: RFC 9000 17.2 caps v1 CIDs at 20 bytes. */
+#define SW_QUIC_CID_MAX 20
+#if SW_QUIC_CRYPTO_BYTES < 2048 || SW_QUIC_CRYPTO_BYTES > 65535
+#error "SW_QUIC_CRYPTO_BYTES out of range (16-bit offsets, must hold a PQ hello)"
+#endif
+#if SW_QUIC_RANGES < 4 || SW_QUIC_RANGES > 255
+#error "SW_QUIC_RANGES out of range"
+#endif
+#if SW_QUIC_SLOTS_DEFAULT < SW_QUIC_SLOTS_MIN || SW_QUIC_SLOTS_DEFAULT > SW_QUIC_SLOTS_MAX
+#error "SW_QUIC_SLOTS_DEFAULT out of range"
+#endif
+#if SW_QUIC_TRIES < 2 || SW_QUIC_TRIES > 255
+#error "SW_QUIC_TRIES out of range"
+#endif
+/* -- end QUIC -- */
+
 /* ---- guards ------------------------------------------------------------- */
 #if SW_HOST_MAX > 253 || SW_LABEL_MAX > 63
 #error "DNS name limits exceeded"

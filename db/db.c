@@ -54,14 +54,17 @@ _Static_assert(K_COUNT == 8, "add a hosts_<kind> column to stats by a migration"
 static const char HIT_SQL[] =
 	"INSERT INTO hits (client_ip, client_mac, kind, hostname, path, rule,"
 	" source, server_ip, server_port, capture, family, category, how,"
-	" confidence, first_seen, last_seen, count)"
+	" confidence, first_seen, last_seen, count, ja4)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-	" ?15, ?15, ?16)"
+	" ?15, ?15, ?16, ?17)"
 	" ON CONFLICT (client_ip, ifnull(client_mac, ''), kind, hostname,"
 	" rule, source, server_ip, server_port, capture)"
 	" DO UPDATE SET count = count + excluded.count,"
 	" path = CASE WHEN excluded.last_seen >= last_seen THEN excluded.path"
 	" ELSE path END,"
+	" ja4 = CASE WHEN excluded.ja4 IS NOT NULL AND"
+	" (ja4 IS NULL OR excluded.last_seen >= last_seen) THEN excluded.ja4"
+	" ELSE ja4 END,"
 	" first_seen = min(first_seen, excluded.first_seen),"
 	" last_seen = max(last_seen, excluded.last_seen),"
 	" family = excluded.family, category = excluded.category,"
@@ -828,6 +831,7 @@ int db_write_hits(struct db *d, const struct hit *h, size_t n,
 		sqlite3_bind_text(st, 14, conf ? conf : "?", -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 15, ts, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 16, x->count ? (sqlite3_int64)x->count : 1);
+		bind_text_or_null(st, 17, x->ja4, fixed_len(x->ja4, sizeof x->ja4));
 		int rc = run(st);
 		if (rc != SQLITE_OK)
 			return tx_fail(d, rc, err, errlen, what);

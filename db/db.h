@@ -40,6 +40,8 @@ struct hit {
 	uint32_t count;               /* events folded into this record (>= 1) */
 	char host[SW_HOST_BUF];       /* normalised hostname as seen */
 	char path[SW_PATH_STORE];     /* HTTP path prefix; "" otherwise */
+	char ja4[37];                 /* JA4 of the ClientHello (dissectors/ja4.h,
+	                                 JA4_BUF); "" when none: stored as NULL */
 };
 
 struct db;
@@ -105,8 +107,9 @@ const char *db_time_str(uint64_t ts_us, char *buf, size_t len);
 /*
  * Write n hits in one transaction: each row is inserted or folded into the
  * row with the same aggregation key (count += hit.count, last_seen = max,
- * first_seen = min, path = that of the newest event; family, category, how
- * and confidence take the values of this write).  Rule strings come from iocs (rule ids index it); capture
+ * first_seen = min, path = that of the newest event, ja4 = that of the
+ * newest event that has one; family, category, how and confidence take the
+ * values of this write).  Rule strings come from iocs (rule ids index it); capture
  * names the file or interface.  A hit whose rule id is not in iocs or whose
  * kind is unknown cannot be written: it is skipped and counted
  * (db_hits_rejected), so that one bad record cannot block the queue; a

@@ -1400,8 +1400,18 @@ static enum decode_err first_step(struct dctx *d, enum step *s)
 	case SW_DLT_EN10MB:
 		*s = S_ETH;
 		return DEC_OK;
+	case SW_DLT_PPP_SERIAL: {
+		/* libpcap: DLT_PPP_SERIAL frames may also be Cisco HDLC */
+		uint8_t b;
+		if (cur_peek_u8(&d->c, 0, &b) && (b == 0x0f || b == 0x8f)) {
+			d->dlt = SW_DLT_C_HDLC;
+			*s = S_LINK;
+			return DEC_OK;
+		}
+		*s = S_PPP;
+		return DEC_OK;
+	}
 	case SW_DLT_PPP:
-	case SW_DLT_PPP_SERIAL:
 		*s = S_PPP;
 		return DEC_OK;
 	case SW_DLT_IPV4:

@@ -259,13 +259,16 @@ enum dres http_probe(const uint8_t *p, size_t n)
 		return D_NEED_MORE;
 	if (!is_target_char(b))
 		return D_NOT_MINE;
-	/* When the first line is whole, agree with http_request() about it:
+	/* Agree with http_request() about the first line, whole or not, so
+	 * that the probe never says OK where the request says D_NOT_MINE:
 	 * "USER anonymous" (FTP) or "HELO host" (SMTP) is not HTTP. */
 	cur_truncate(&c, SW_HTTP_HEAD_MAX);
 	req_clear(&tmp);
-	if (next_line(&c, &line) && request_line(line, &tmp) == D_NOT_MINE)
-		return D_NOT_MINE;
-	return D_OK;
+	if (next_line(&c, &line))
+		r = request_line(line, &tmp);
+	else
+		r = partial_request_line(line);
+	return r == D_NOT_MINE ? D_NOT_MINE : D_OK;
 }
 
 /* ---- field lines -------------------------------------------------------- */

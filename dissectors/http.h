@@ -3,6 +3,8 @@
  *
  * Reads the request line and the header block of one request from the start
  * of the bytes given, zero-copy: method, target and Host are views into them.
+ * Details, choices (bare LF, HTTP/0.9, tolerated bad fields) and limits:
+ * docs/dissectors.md.
  */
 #ifndef SW_HTTP_H
 #define SW_HTTP_H
@@ -17,12 +19,15 @@
 struct http_req {
 	struct cur method;      /* e.g. "GET" */
 	struct cur target;      /* request target exactly as on the line */
-	struct cur host;        /* Host header value, blanks trimmed; may be empty */
+	struct cur host;        /* first Host header value, blanks trimmed, raw
+	                           (port and brackets kept); may be empty */
 	bool has_host;
 	uint8_t version_minor;  /* HTTP/1.x */
 	size_t head_len;        /* bytes of request line + headers + blank line */
-	uint64_t body_len;      /* Content-Length, 0 when absent */
-	bool chunked;           /* Transfer-Encoding: chunked */
+	uint64_t body_len;      /* Content-Length, 0 when absent; not the body
+	                           length when chunked is set */
+	bool chunked;           /* Transfer-Encoding names chunked (it overrides
+	                           Content-Length, RFC 9112 6.3) */
 	bool is_connect;        /* CONNECT: the stream continues as a tunnel */
 	/* added with http.c: */
 	bool host_dup;          /* more than one Host field (RFC 9112 3.2 says
@@ -46,15 +51,23 @@ struct http_req {
 
 /*
  * Is this the start of an HTTP/1.x request?  D_OK when p starts with a method
- * token (RFC 9110 9: an upper-case token) followed by a space and a target;
- * D_NEED_MORE when the bytes so far could still become one; D_NOT_MINE.
+ * token (RFC 9110 9: here SW_HTTP_METHOD_MIN..MAX bytes of A-Z, '-', '_')
+ * followed by a space and a target; D_NEED_MORE when the bytes so far could
+ * still become one; D_NOT_MINE.  Never D_OK for bytes that http_request()
+ * calls D_NOT_MINE (the first line, whole or not, is checked the same way).
  */
 enum dres http_probe(const uint8_t *p, size_t n);
 
 /*
- * Parse one request head at p.  D_OK: *out filled, out->head_len bytes used.
- * D_NEED_MORE: no blank line yet.  D_NOT_MINE: not a request.
- * D_MALFORMED: a request line or header that breaks the grammar or a limit.
+ * Parse one request head at p (at most SW_HTTP_LEADING_EOL_MAX empty lines
+ * before it are skipped and counted in head_len).  D_OK: *out filled,
+ * out->head_len bytes used; the next pipelined request starts at
+ * head_len + body_len unless chunked.  D_NEED_MORE: no blank line yet and
+ * fewer than SW_HTTP_HEAD_MAX bytes.  D_NOT_MINE: not a request (no HTTP/
+ * version: FTP, SMTP, RTSP, SIP, the HTTP/2 preface).  D_MALFORMED: a
+ * request line or field that breaks the grammar or a limit
+ * (SW_HTTP_HEADERS_MAX, SW_HTTP_HEAD_MAX, SW_HTTP_BAD_FIELDS_MAX), or a
+ * conflicting Content-Length.  *out is zeroed unless D_OK.
  */
 enum dres http_request(const uint8_t *p, size_t n, struct http_req *out);
 

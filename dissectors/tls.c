@@ -30,6 +30,9 @@
 #define TLS_HS_CLIENT_HELLO 1
 #define TLS_REC_HDR 5
 #define TLS_HS_HDR 4
+/* bytes of a message looked at before it is whole: its header and the
+ * first byte of legacy_version */
+#define TLS_HS_PEEK 5
 /* legacy_version, random, session_id length, one cipher suite with its
  * length, one compression method with its length */
 #define TLS_BODY_MIN (2 + 32 + 1 + 2 + 2 + 1 + 1)
@@ -94,10 +97,11 @@ static enum dres rec_header(const struct cur *c, uint16_t *len)
 }
 
 /*
- * Check a handshake message header given as its first `have` bytes (0..4).
- * D_NOT_MINE when it is not a ClientHello, D_MALFORMED when its length is
- * impossible or beyond SW_TLS_HELLO_MAX, D_OK otherwise (with *total, the
- * message length with its header, once all four bytes are there; else 0).
+ * Check the start of a handshake message given as its first `have` bytes
+ * (0..TLS_HS_PEEK).  D_NOT_MINE when it is not a ClientHello, D_MALFORMED
+ * when its length is impossible or beyond SW_TLS_HELLO_MAX or its
+ * legacy_version is not 3.x, D_OK otherwise (with *total, the message length
+ * with its header, once the four header bytes are there; else 0).
  */
 static enum dres hs_header(const uint8_t *h, size_t have, size_t *total)
 {
@@ -115,6 +119,8 @@ static enum dres hs_header(const uint8_t *h, size_t have, size_t *total)
 			return D_MALFORMED;
 		*total = l + TLS_HS_HDR;
 	}
+	if (have >= 5 && h[4] != 3)
+		return D_MALFORMED;
 	return D_OK;
 }
 
@@ -122,7 +128,7 @@ enum dres tls_probe(const uint8_t *p, size_t n)
 {
 	struct cur c = cur_make(p, n);
 	uint16_t rlen;
-	uint8_t h[TLS_HS_HDR], b;
+	uint8_t h[TLS_HS_PEEK], b;
 	size_t have = 0, total;
 
 	enum dres r = rec_header(&c, &rlen);
@@ -132,17 +138,12 @@ enum dres tls_probe(const uint8_t *p, size_t n)
 		return D_NEED_MORE;
 	/* Only bytes inside the first record belong to the handshake. */
 	cur_truncate(&c, rlen);
-	while (have < TLS_HS_HDR && cur_peek_u8(&c, have, &b))
+	while (have < TLS_HS_PEEK && cur_peek_u8(&c, have, &b))
 		h[have++] = b;
 	if (have == 0)
 		return D_NEED_MORE;
 	r = hs_header(h, have, &total);
-	if (r != D_OK)
-		return D_NOT_MINE;
-	/* legacy_version major, when the first record holds it */
-	if (cur_peek_u8(&c, TLS_HS_HDR, &b) && b != 3)
-		return D_NOT_MINE;
-	return D_OK;
+	return r == D_OK ? D_OK : D_NOT_MINE;
 }
 
 /* ---- the ClientHello body --------------------------------------------- */
@@ -285,11 +286,11 @@ static enum dres parse_body(struct cur b, struct tls_hello *out)
  * body.  out->consumed is the message length. */
 static enum dres parse_msg(struct cur msg, struct tls_hello *out)
 {
-	uint8_t h[TLS_HS_HDR], b;
+	uint8_t h[TLS_HS_PEEK], b;
 	size_t have = 0, total;
 	struct cur body;
 
-	while (have < TLS_HS_HDR && cur_peek_u8(&msg, have, &b))
+	while (have < TLS_HS_PEEK && cur_peek_u8(&msg, have, &b))
 		h[have++] = b;
 	enum dres r = hs_header(h, have, &total);
 	if (r != D_OK)
@@ -325,7 +326,7 @@ enum dres tls_parse_hello_msg(struct cur msg, struct tls_hello *out)
 static enum dres walk_records(const uint8_t *p, size_t n, size_t *end,
                               size_t *total, unsigned *records)
 {
-	uint8_t h[TLS_HS_HDR];
+	uint8_t h[TLS_HS_PEEK];
 	size_t have = 0; /* message bytes seen */
 	size_t decl = 0; /* message bytes the records walked so far declare */
 	size_t off = 0;  /* stream offset of the record being read */
@@ -349,7 +350,7 @@ static enum dres walk_records(const uint8_t *p, size_t n, size_t *end,
 		cur_truncate(&frag, rlen); /* may hold fewer: record still arriving */
 		nrec++;
 		/* the handshake header, possibly cut across records */
-		while (have < TLS_HS_HDR && cur_get_u8(&frag, &b)) {
+		while (have < TLS_HS_PEEK && cur_get_u8(&frag, &b)) {
 			h[have++] = b;
 			r = hs_header(h, have, total);
 			if (r != D_OK)

@@ -1183,6 +1183,19 @@ static enum ioc_add_res b_add(struct ioc_b *b, const struct ioc_cand *c, char *e
 		}
 	}
 	const char *why = ioc_platform_refusal_split(host, hl, &ts);
+	if (why && pathlen) {
+		/* a URL on a shared platform: the URL rule is precise, a host
+		 * rule would not be */
+		int conf = default_conf(c, IOC_CONF_HIGH);
+		char pat[SW_HOST_BUF + SW_PATH_STORE + 2];
+		memcpy(pat, host, hl);
+		memcpy(pat + hl, path, pathlen);
+		if (c->lenient)
+			ioc_b_warn(b, c->line, c->where, "note: URL rule only, no host rule on %s: %s",
+			           host, why);
+		return add_rule(b, c, IOC_URL, 0, pat, hl + pathlen, 0, hl, NULL, hl, (uint8_t)conf,
+		                err, errlen);
+	}
 	if (why) {
 		char e[400];
 		snprintf(e, sizeof e, "refused: %s", why);

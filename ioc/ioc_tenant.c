@@ -169,6 +169,13 @@ static const char *const platforms[] = {
 	"ngrok.io", "ngrok-free.app", "000webhostapp.com", "akamaihd.net",
 	"akamaized.net", "fastly.net", "cloudflare.com", "wordpress.com",
 	"compute.amazonaws.com", "compute-1.amazonaws.com",
+	/* file and link sharing: feeds give URLs on them (host rules refused,
+	 * URL rules kept) */
+	"github.com", "gitlab.com", "bitbucket.org", "drive.google.com",
+	"docs.google.com", "play.google.com", "dropbox.com", "mediafire.com",
+	"mega.nz", "t.me", "telegram.me", "bit.ly", "tinyurl.com", "goo.gl",
+	"youtube.com", "twitter.com", "x.com", "instagram.com", "discord.com",
+	"cdn.discordapp.com", "pastebin.com",
 	/* two-label public suffixes commonly seen in the feeds */
 	"com.br", "co.uk", "com.cn", "com.au", "co.jp", "co.in", "com.tr",
 	"com.mx", "co.za", "com.ar", "com.ru", "com.ua", "co.kr", "com.es",

@@ -865,6 +865,7 @@ static const struct gcase good[] = {
 	{ "ppp hdlc", 9, b_ppp_hdlc, "10.64.0.1", "10.64.0.2", 5353, 53, 17, false, false, false },
 	{ "ppp pfc ip6", 9, b_ppp_pfc6, "2001:db8::a", "2001:db8::b", 40000, 443, 6, false, false, false },
 	{ "ppp serial 50", 50, b_ppp_hdlc, "10.64.0.1", "10.64.0.2", 5353, 53, 17, false, false, false },
+	{ "cisco hdlc in ppp serial", 50, b_chdlc, "10.9.9.1", "10.9.9.2", 40000, 80, 6, false, false, false },
 	{ "cisco hdlc", 104, b_chdlc, "10.9.9.1", "10.9.9.2", 40000, 80, 6, false, false, false },
 	{ "nflog", 239, b_nflog, "10.0.2.15", "93.184.216.34", 40000, 80, 6, false, false, false },
 	{ "ip-in-ip", 1, b_ipip, "10.0.0.1", "10.0.0.2", 40000, 80, 6, true, false, false },

@@ -458,6 +458,8 @@ START_TEST(test_probe)
 		{ "GE /", D_NOT_MINE },
 		{ "GET  /", D_NOT_MINE },
 		{ "GET \x01", D_NOT_MINE },
+		{ "GET /a\x01", D_NOT_MINE },         /* the request says so too */
+		{ "GET /a  H", D_NOT_MINE },
 		{ "\x16\x03\x01\x02\x00\x01", D_NOT_MINE },
 		{ "USER anonymous", D_OK },     /* could still be a request line */
 		{ "USER anonymous\r\n", D_NOT_MINE },

@@ -654,15 +654,23 @@ END_TEST
 
 /* ---- the CLI ------------------------------------------------------------- */
 
-/* Run ioc_cli_main with stdout captured into out. */
+static char cli_err[4096];
+
+/* Run ioc_cli_main with stdout captured into out, stderr into cli_err. */
 static int run_cli(char *out, size_t outlen, int argc, const char **argv)
 {
 	char tmpl[] = "/tmp/test_ioc_out_XXXXXX";
+	char tmpe[] = "/tmp/test_ioc_err_XXXXXX";
 	int fd = mkstemp(tmpl);
+	int fe = mkstemp(tmpe);
 	ck_assert_int_ge(fd, 0);
+	ck_assert_int_ge(fe, 0);
 	fflush(stdout);
+	fflush(stderr);
 	int saved = dup(1);
+	int saved2 = dup(2);
 	dup2(fd, 1);
+	dup2(fe, 2);
 	char *av[16];
 	ck_assert_int_lt(argc, 16);
 	for (int i = 0; i < argc; i++)
@@ -672,13 +680,21 @@ static int run_cli(char *out, size_t outlen, int argc, const char **argv)
 	for (int i = 0; i < argc; i++)
 		free(av[i]);
 	fflush(stdout);
+	fflush(stderr);
 	dup2(saved, 1);
+	dup2(saved2, 2);
 	close(saved);
+	close(saved2);
 	lseek(fd, 0, SEEK_SET);
 	ssize_t n = read(fd, out, outlen - 1);
 	out[n > 0 ? n : 0] = '\0';
+	lseek(fe, 0, SEEK_SET);
+	n = read(fe, cli_err, sizeof cli_err - 1);
+	cli_err[n > 0 ? n : 0] = '\0';
 	close(fd);
+	close(fe);
 	unlink(tmpl);
+	unlink(tmpe);
 	return rc;
 }
 
@@ -728,9 +744,11 @@ START_TEST(test_cli)
 	fclose(f);
 	const char *a6[] = { "ioc", "test", "-I", f2, "ok.com", NULL };
 	ck_assert_int_eq(run_cli(out, sizeof out, 5, a6), 2);
+	ck_assert_ptr_nonnull(strstr(cli_err, "bad.rules:2: bad..x: not a host name (empty label)"));
 	/* not a host: exit 2 */
 	const char *a7[] = { "ioc", "test", "-I", f1, "bad host", NULL };
 	ck_assert_int_eq(run_cli(out, sizeof out, 5, a7), 2);
+	ck_assert_ptr_nonnull(strstr(cli_err, "not a host name: bad host (bad character)"));
 	/* --help on every subcommand */
 	static const char *const subs[] = { "test", "check", "stats", "forms", "update" };
 	for (size_t i = 0; i < 5; i++) {
@@ -791,6 +809,7 @@ static const struct {
 	{ "s3.amazonaws.com", NULL, "refused s3.amazonaws.com: a shared cloud endpoint" },
 	{ "https://s3.amazonaws.com/celular007/x.apk", "s3:celular007", "read as s3:celular007 (path-style)" },
 	{ "bad!name.com", NULL, "skipped bad!name.com: not a host name (bad character)" },
+	{ "https://github.com/x/spy-apk", "github.com/x/spy-apk", "URL rule only, no host rule on github.com" },
 };
 
 START_TEST(test_lenient)
@@ -1161,6 +1180,12 @@ START_TEST(test_update)
 	snprintf(u, sizeof u, "file://%s/good.rules", www);
 	const char *urls[] = { u };
 	FILE *null = fopen("/dev/null", "w");
+	/* curl's own messages: out of the test log */
+	fflush(stderr);
+	int saved_err = dup(2);
+	int dn = open("/dev/null", O_WRONLY);
+	dup2(dn, 2);
+	close(dn);
 	ck_assert_int_eq(ioc_update(feeds, urls, 1, null, null), 0);
 	ck_assert(file_eq(dest, good));
 	/* a feed that does not load leaves the last good copy */
@@ -1205,10 +1230,10 @@ START_TEST(test_update)
 		snprintf(key, sizeof key, "%s/srv.key", d);
 		if (chdir(www) != 0)
 			_exit(1);
-		int dn = open("/dev/null", O_RDWR);
-		dup2(dn, 0);
-		dup2(dn, 1);
-		dup2(dn, 2);
+		int nul = open("/dev/null", O_RDWR);
+		dup2(nul, 0);
+		dup2(nul, 1);
+		dup2(nul, 2);
 		execl("/usr/bin/openssl", "openssl", "s_server", "-accept", acc, "-cert", cert,
 		      "-key", key, "-WWW", "-quiet", (char *)NULL);
 		_exit(1);
@@ -1225,12 +1250,6 @@ START_TEST(test_update)
 	}
 	ck_assert_msg(up, "openssl s_server did not start");
 	snprintf(u, sizeof u, "https://127.0.0.1:%d/good.rules", port);
-	/* curl's own messages: out of the test log */
-	fflush(stderr);
-	int saved_err = dup(2);
-	int dn = open("/dev/null", O_WRONLY);
-	dup2(dn, 2);
-	close(dn);
 	/* without the CA the certificate is refused: the old copy stays */
 	struct ioc_update_opts o = { .timeout_s = 20 };
 	ck_assert_int_eq(ioc_update_ex(feeds, urls, 1, &o, null, null), 2);

@@ -315,7 +315,7 @@ START_TEST(test_split_prefixes)
 		const struct vec *v = &vecs[i];
 		size_t mlen;
 		const uint8_t *msg = vmsg(v, &mlen);
-		const size_t cutsel[] = { 1, 2, 3, 4, 5, 40, mlen / 2, mlen - 1 };
+		const size_t cutsel[] = { 1, 3, 4, mlen / 2, mlen - 1 };
 		for (size_t c = 0; c < sizeof cutsel / sizeof cutsel[0]; c++) {
 			size_t n = reframe(msg, mlen, &cutsel[c], 1, stream);
 			for (size_t k = 0; k < n; k++)
