@@ -292,6 +292,14 @@ static void check_ip_rules(struct pipeline *pl, const struct pkt *p)
 	push_hits(pl, p, K_IP, a, strlen(a), NULL, 0, m, nm, swap, NULL);
 }
 
+static bool printable(const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (b[i] <= 0x20 || b[i] >= 0x7f)
+			return false;
+	return n > 0;
+}
+
 /*
  * A hostname from the wire (raw bytes): normalise, count, print, match.
  * For K_HTTP, path/plen is the request path used for path-style S3 rules.
@@ -307,6 +315,10 @@ static void emit_host(struct pipeline *pl, const struct flow *f,
 	enum hn_res r = hn_normalise(raw, n, host, &hlen);
 	if (r != HN_NAME && r != HN_IP4 && r != HN_IP6) {
 		pl->c.bad_names++;
+		/* An HTTP Host that is no hostname is still what the client
+		 * claimed: shown (escaped) by --hostnames, never matched. */
+		if (k == K_HTTP && n <= SW_HOST_MAX && printable(raw, n))
+			print_obs(pl, f, p, k, (const char *)raw, n);
 		return;
 	}
 	pl->c.names[k]++;
@@ -351,8 +363,13 @@ static void http_found(struct pipeline *pl, struct flow *f, const struct pkt *p,
 	pl->c.names[K_URI]++;
 	print_obs(pl, f, p, K_URI, (const char *)rq->target.p, rq->target.len);
 	if (rq->has_host) {
+		/* A field value cannot hold control bytes; a server reading it
+		 * as a C string stops at the first one, and so do we. */
+		size_t vlen = 0;
+		while (vlen < rq->host.len && rq->host.p[vlen] >= 0x20 && rq->host.p[vlen] != 0x7f)
+			vlen++;
 		const uint8_t *h;
-		size_t hn = hn_http_host(rq->host.p, rq->host.len, &h);
+		size_t hn = hn_http_host(rq->host.p, vlen, &h);
 		emit_host(pl, f, p, K_HTTP, h, hn, path, plen, NULL);
 	}
 }

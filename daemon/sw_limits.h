@@ -257,6 +257,79 @@
 #endif
 /* -- end QUIC -- */
 
+/* ---- live capture daemon (daemon/run.c, capture.c, config.c, writer.c,
+ * devices.c; the `run` engineer) ---------------------------------------- */
+
+/* Interfaces one daemon captures on: one pcap handle each, all polled by one
+ * thread.  A home router or Pi has a LAN bridge or one or two radios. */
+#define SW_CAP_IFACES_MAX 16
+/* Snapshot length (bytes kept per frame).  Handshakes are read from whole
+ * segments, and GRO/TSO on the capture host hands libpcap frames of up to
+ * 64 KB: 65535 keeps every frame whole.  Below 2048 a ClientHello with a
+ * post-quantum key share no longer fits one frame's capture. */
+#define SW_CAP_SNAPLEN_DEFAULT 65535
+#define SW_CAP_SNAPLEN_MIN 2048
+#define SW_CAP_SNAPLEN_MAX 262144
+/* Kernel ring per interface (MiB): absorbs bursts while the capture thread
+ * is busy (a reload, a slow moment).  8 MiB is ~0.7 s of a saturated
+ * 100 Mbit/s link; a 128 MB router can afford it, a Pi more. */
+#define SW_CAP_BUFFER_MB_DEFAULT 8
+#define SW_CAP_BUFFER_MB_MIN 1
+#define SW_CAP_BUFFER_MB_MAX 1024
+/* Packet buffer timeout (ms): TPACKET_V3 hands a block of frames over when
+ * it is full or this old.  Batches cost far less CPU than immediate mode;
+ * 100 ms of latency does not matter to a detector. */
+#define SW_CAP_TIMEOUT_MS_DEFAULT 100
+#define SW_CAP_TIMEOUT_MS_MIN 1
+#define SW_CAP_TIMEOUT_MS_MAX 1000
+/* Frames handled per pcap_dispatch() call before the other interfaces and
+ * the signal flags get a turn. */
+#define SW_CAP_DISPATCH_MAX 512
+/* Seconds between rows of the stats table (and drop warnings). */
+#define SW_STATS_INTERVAL_DEFAULT 60
+#define SW_STATS_INTERVAL_MIN 1
+#define SW_STATS_INTERVAL_MAX 86400
+/* Fastest commit period a user may ask for (ms); the slowest is
+ * SW_DB_FLUSH_MS (hits are committed at least once a second). */
+#define SW_FLUSH_MS_MIN 10
+/* Hits written per transaction by the writer thread. */
+#define SW_WRITER_BATCH 1024
+/* How long shutdown keeps retrying a database that another process holds
+ * locked before it gives up on the hits still queued (and says how many). */
+#define SW_STOP_WAIT_S 10
+/* Devices remembered in memory (DHCP and hit clients), fixed at start-up;
+ * ~600 bytes each.  When full, the least recently seen saved device goes. */
+#define SW_DEV_DEFAULT 1024
+#define SW_DEV_MIN 16
+#define SW_DEV_MAX 65536
+/* Config file: longest line, and entries of a repeatable option. */
+#define SW_CONF_LINE_MAX 1024
+#define SW_CONF_LIST_MAX 64
+/* Database size cap (MiB) a user may set; 0 means none. */
+#define SW_DB_MAX_MB_MAX (1u << 20)
+#if SW_CAP_SNAPLEN_DEFAULT < SW_CAP_SNAPLEN_MIN || SW_CAP_SNAPLEN_DEFAULT > SW_CAP_SNAPLEN_MAX
+#error "SW_CAP_SNAPLEN_DEFAULT out of range"
+#endif
+#if SW_CAP_BUFFER_MB_DEFAULT < SW_CAP_BUFFER_MB_MIN || SW_CAP_BUFFER_MB_DEFAULT > SW_CAP_BUFFER_MB_MAX
+#error "SW_CAP_BUFFER_MB_DEFAULT out of range"
+#endif
+#if SW_CAP_TIMEOUT_MS_DEFAULT < SW_CAP_TIMEOUT_MS_MIN || SW_CAP_TIMEOUT_MS_DEFAULT > SW_CAP_TIMEOUT_MS_MAX
+#error "SW_CAP_TIMEOUT_MS_DEFAULT out of range"
+#endif
+#if SW_STATS_INTERVAL_DEFAULT < SW_STATS_INTERVAL_MIN || SW_STATS_INTERVAL_DEFAULT > SW_STATS_INTERVAL_MAX
+#error "SW_STATS_INTERVAL_DEFAULT out of range"
+#endif
+#if SW_FLUSH_MS_MIN < 1 || SW_FLUSH_MS_MIN > SW_DB_FLUSH_MS || SW_DB_FLUSH_MS > 1000
+#error "flush period out of range: hits must be committed at least once a second"
+#endif
+#if SW_DEV_DEFAULT < SW_DEV_MIN || SW_DEV_DEFAULT > SW_DEV_MAX
+#error "SW_DEV_DEFAULT out of range"
+#endif
+#if SW_WRITER_BATCH < 1 || SW_WRITER_BATCH > SW_HITQ_MIN * 1024
+#error "SW_WRITER_BATCH out of range"
+#endif
+/* -- end live capture daemon -- */
+
 /* ---- guards ------------------------------------------------------------- */
 #if SW_HOST_MAX > 253 || SW_LABEL_MAX > 63
 #error "DNS name limits exceeded"

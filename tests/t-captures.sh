@@ -10,12 +10,9 @@
 # shown on failure.  Exits non-zero if any capture differs, fails to replay
 # or is missing.
 #
-# QUIC: lines of kind "quic" are kept apart in pcaps/NAME.hostnames.quic.
-# While SW_TEST_QUIC is not 1, quic lines are taken out of the binary's
-# output before comparing and the .quic files are not used (QUIC is not
-# dissected yet).  With SW_TEST_QUIC=1 (flip it when QUIC lands), the
-# expected set is NAME.hostnames plus NAME.hostnames.quic and every quic line
-# printed counts.
+# QUIC: lines of kind "quic" are kept apart in pcaps/NAME.hostnames.quic;
+# the expected set is NAME.hostnames plus NAME.hostnames.quic when it
+# exists, and every quic line printed counts.
 #
 # BUILD is the build directory (run-all.sh sets it; default build).  Run from
 # anywhere: paths are resolved against the repository.
@@ -26,8 +23,6 @@ BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$BUILD/stalkerwatch
-QUIC=${SW_TEST_QUIC:-0}
-TAB=$(printf '\t')
 
 if [ ! -x "$BIN" ]; then
 	echo "t-captures: $BIN is not built"
@@ -36,8 +31,6 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/t-captures.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
-
-[ "$QUIC" = 1 ] || echo "t-captures: quic lines not compared (set SW_TEST_QUIC=1 once QUIC is dissected)"
 
 ok=0 bad=0 seen=0
 for exp in "$ROOT"/pcaps/*.hostnames; do
@@ -58,7 +51,7 @@ for exp in "$ROOT"/pcaps/*.hostnames; do
 	fi
 
 	# expected set
-	if [ "$QUIC" = 1 ] && [ -f "$exp.quic" ]; then
+	if [ -f "$exp.quic" ]; then
 		cat "$exp" "$exp.quic" | sort -u >"$tmp/want"
 	else
 		sort -u "$exp" >"$tmp/want"
@@ -72,11 +65,7 @@ for exp in "$ROOT"/pcaps/*.hostnames; do
 		bad=$((bad + 1))
 		continue
 	fi
-	if [ "$QUIC" = 1 ]; then
-		sort -u "$tmp/out" >"$tmp/got"
-	else
-		grep -v "^quic$TAB" "$tmp/out" | sort -u >"$tmp/got"
-	fi
+	sort -u "$tmp/out" >"$tmp/got"
 
 	if diff -u "$tmp/want" "$tmp/got" >"$tmp/diff"; then
 		echo "PASS: capture $name ($(wc -l <"$tmp/want" | tr -d ' ') lines)"

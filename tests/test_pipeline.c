@@ -364,6 +364,28 @@ START_TEST(http_keepalive_pipelined_and_bodies)
 }
 END_TEST
 
+/* A Host that is no hostname is shown escaped (up to the first control
+ * byte, where a C server stops reading) but never matched. */
+START_TEST(http_odd_host_values)
+{
+	static const char a[] = "GET / HTTP/1.1\r\nHost:%s\0spyic.com\r\n\r\n"
+	                        "GET /x HTTP/1.1\r\nHost: \x1b]0;pwn\x07spyic.com\r\n\r\n"
+	                        "GET /y HTTP/1.1\r\nHost: a\\b.spyic.com\r\n\r\n";
+	struct rig r;
+	rig_init(&r);
+	handshake(&r);
+	seg(&r, 0, 0x18, ISN, a, sizeof a - 1);
+	const char *o = rig_out(&r);
+	ck_assert_msg(strstr(o, "http\t10.0.0.2\t192.0.2.1\t443\t%s\n") != NULL, "%s", o);
+	ck_assert_msg(strstr(o, "http\t10.0.0.2\t192.0.2.1\t443\ta\\\\b.spyic.com\n") != NULL, "%s", o);
+	ck_assert_ptr_null(strchr(o, 0x1b));
+	ck_assert_uint_eq(count_lines(o, "uri\t"), 3);
+	ck_assert_uint_eq(r.pl.c.bad_names, 3);
+	ck_assert_uint_eq(r.pl.c.hits, 0);
+	rig_fini(&r);
+}
+END_TEST
+
 static size_t mkdnsq(uint8_t *b, const char *name)
 {
 	size_t o = 0;
@@ -447,6 +469,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, hello_without_handshake_seen);
 	tcase_add_test(tc, tls_after_preludes);
 	tcase_add_test(tc, http_keepalive_pipelined_and_bodies);
+	tcase_add_test(tc, http_odd_host_values);
 	tcase_add_test(tc, dns_udp_and_tcp);
 	tcase_add_test(tc, every_prefix_of_a_frame_is_safe);
 	suite_add_tcase(s, tc);
