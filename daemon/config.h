@@ -57,6 +57,9 @@ struct sw_config {
 	uint32_t snaplen, buffer_mb, timeout_ms;
 	uint32_t flows, reasm_slots, hitq;
 	uint32_t flush_ms, stats_interval, devices_max, db_max_mb;
+	bool ndpi;                   /* label flows with nDPI (hits.app) */
+	uint32_t ndpi_slots, resolve_entries;
+	char *geoip_country, *geoip_asn; /* MMDB files; "" none */
 	/* not options: how the command line asked to run */
 	char *conf_path;             /* the file read ("" none) */
 	bool check_only;             /* -n */

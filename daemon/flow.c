@@ -257,6 +257,13 @@ void flow_table_on_remove(struct flow_table *t,
 	t->on_remove_ctx = ctx;
 }
 
+void flow_table_get_on_remove(const struct flow_table *t,
+                              void (**fn)(void *ctx, struct flow *f), void **ctx)
+{
+	*fn = t->on_remove;
+	*ctx = t->on_remove_ctx;
+}
+
 /* ---- reassembly slots -------------------------------------------------- */
 
 struct reasm_slot *flow_slot(struct flow_table *t, const struct half *h)

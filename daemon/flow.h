@@ -69,6 +69,18 @@ struct flow {
 	uint32_t quic;
 	uint8_t quic_st;
 	uint8_t quic_tries;
+	/* nDPI (owned by daemon/dpi.c): pool slot + 1 (0: none), packets
+	 * handed over, state (enum in dpi.c; 0: not started) and the protocol
+	 * ids found so far (master, app; 0 unknown) */
+	uint32_t dpi;
+	uint16_t dpi_proto[2];
+	uint8_t dpi_pkts;
+	uint8_t dpi_st;
+	/* resolved-name candidate (owned by daemon/resolve.c): cache entry + 1
+	 * (0: none pending), that entry's generation, side of the server */
+	int8_t rslv_srv;
+	uint32_t rslv;
+	uint32_t rslv_gen;
 };
 
 /* A reassembly slot: bytes from a half's pos onwards, with holes. */
@@ -118,6 +130,11 @@ void flow_get_stats(const struct flow_table *t, struct flow_stats *st);
  */
 void flow_table_on_remove(struct flow_table *t,
                           void (*fn)(void *ctx, struct flow *f), void *ctx);
+
+/* The hook set now (fn and ctx; both NULL when none), so that a later user
+ * can chain to it: read it, set its own, call the old one from its own. */
+void flow_table_get_on_remove(const struct flow_table *t,
+                              void (**fn)(void *ctx, struct flow *f), void **ctx);
 
 /* ---- reassembly slots -------------------------------------------------- */
 

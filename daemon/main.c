@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include "daemon/cli.h"
+#include "daemon/run.h"
+#include "daemon/stats_cli.h"
 #include "daemon/util.h"
 #include "db/db_cli.h"
 #include "ioc/ioc_cli.h"
@@ -17,9 +19,12 @@ struct subcmd {
 };
 
 static const struct subcmd subcmds[] = {
+	{ "run", run_main, "capture live on interfaces: the daemon (hits, devices, stats to a database)" },
 	{ "replay", replay_main, "analyse pcap/pcapng captures (hits to a database, or --hostnames)" },
 	{ "hits", db_cli_hits, "show the hits recorded in a database" },
 	{ "ioc", ioc_cli_main, "IOC rules: `ioc test HOST [PATH]` tells which rule matches and why" },
+	{ "devices", devices_cli_main, "show the devices seen (MAC, IP, DHCP name) and their hits" },
+	{ "stats", stats_cli_main, "show the daemon's health rows (packets, drops, hits per minute)" },
 	{ NULL, NULL, NULL },
 };
 

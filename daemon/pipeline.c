@@ -19,6 +19,8 @@
  * budget SW_FLOW_BYTE_BUDGET is spent.
  *
  * UDP: every datagram to or from port 53 (not 5353/5355) is a DNS message.
+ * QUIC, by content on any port: datagrams that start with a long header of a
+ * known version (or a gQUIC CHLO) go to daemon/quic_flow.c (docs/quic.md).
  */
 #include "daemon/pipeline.h"
 
@@ -27,7 +29,11 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "daemon/oddity.h"
 #include "daemon/quic_flow.h"
+#include "daemon/enrich.h"
+#include "daemon/resolve.h"
+#include "daemon/devices.h"
 #include "daemon/util.h"
 #include "dissectors/dns.h"
 #include "dissectors/hostname.h"
@@ -62,6 +68,8 @@ int pipe_init(struct pipeline *pl, const struct pipe_opts *o,
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	if (pipe_enrich_init(pl, o, seed, err, errlen) != 0) /* daemon/enrich.c */
+		goto fail;
 	if (hitq_init(&pl->hq, nhits) != 0) {
 		snprintf(err, errlen, "cannot allocate a hit queue of %u records", nhits);
 		goto fail;
@@ -86,6 +94,7 @@ void pipe_fini(struct pipeline *pl)
 	flow_table_free(pl->ft);
 	quic_flow_free(pl->quic);
 	pl->quic = NULL;
+	pipe_enrich_fini(pl); /* daemon/enrich.c */
 	frag_free(pl->frag);
 	free(pl->scratch);
 	free(pl->hn_seen);
@@ -100,6 +109,11 @@ void pipe_set_link(struct pipeline *pl, int dlt)
 {
 	pl->dlt = dlt;
 	pl->frame = 0;
+}
+
+void pipe_set_dlt(struct pipeline *pl, int dlt)
+{
+	pl->dlt = dlt;
 }
 
 /* ---- observations ------------------------------------------------------ */
@@ -205,18 +219,23 @@ static bool mac_is_zero(const uint8_t *m)
 _Static_assert(sizeof(((struct hit *)0)->ja4) == JA4_BUF, "hit.ja4 holds a JA4");
 
 /* Queue one hit per match that is not outranked.  The client is the
- * packet's source unless swap is set (an IP rule matched the source).
- * ja4 is the fingerprint of the ClientHello the name came from, or NULL. */
-static void push_hits(struct pipeline *pl, const struct pkt *p, enum sw_kind k,
+ * packet's source unless swap is set (an IP rule matched the source, a DNS
+ * answer).  ja4 is the fingerprint of the ClientHello the name came from,
+ * or NULL; query the name asked when host is a CNAME target, or NULL.  f
+ * (may be NULL) gives the nDPI label and the ECH mark. */
+static void push_hits(struct pipeline *pl, const struct flow *f,
+                      const struct pkt *p, enum sw_kind k,
                       const char *host, size_t hlen, const char *path, size_t plen,
                       const struct ioc_match *m, size_t nm, bool swap,
-                      const char *ja4)
+                      const char *ja4, const char *query)
 {
+	struct hit tmpl;
+	memset(&tmpl, 0, sizeof tmpl);
+	pipe_enrich_hit(pl, f, swap ? &p->src : &p->dst, query, &tmpl); /* daemon/enrich.c */
 	for (size_t i = 0; i < nm; i++) {
 		if (nm > 1 && outranked(pl->iocs, m, nm, i))
 			continue;
-		struct hit h;
-		memset(&h, 0, sizeof h);
+		struct hit h = tmpl;
 		h.ts_us = p->ts_us;
 		h.kind = (uint8_t)k;
 		h.how = m[i].how;
@@ -263,9 +282,8 @@ static void record_hits(struct pipeline *pl, const struct flow *f,
 		return;
 	char ja4[JA4_BUF];
 	bool have_ja4 = th && ja4_compute(th, k == K_QUIC, ja4);
-	push_hits(pl, p, k, host, hlen, path, plen, m, nm, false,
-	          have_ja4 ? ja4 : NULL);
-	(void)f;
+	push_hits(pl, f, p, k, host, hlen, path, plen, m, nm, false,
+	          have_ja4 ? ja4 : NULL, NULL);
 }
 
 /*
@@ -273,7 +291,8 @@ static void record_hits(struct pipeline *pl, const struct flow *f,
  * the server when the first packet seen is the client's (a SYN, a query); if
  * the capture began with the server's packet, the source matches instead.
  */
-static void check_ip_rules(struct pipeline *pl, const struct pkt *p)
+static void check_ip_rules(struct pipeline *pl, const struct flow *f,
+                           const struct pkt *p)
 {
 	if (!pl->iocs)
 		return;
@@ -289,7 +308,7 @@ static void check_ip_rules(struct pipeline *pl, const struct pkt *p)
 		return;
 	sw_addr_str(swap ? &p->src : &p->dst, a, sizeof a);
 	pl->c.names[K_IP]++;
-	push_hits(pl, p, K_IP, a, strlen(a), NULL, 0, m, nm, swap, NULL);
+	push_hits(pl, f, p, K_IP, a, strlen(a), NULL, 0, m, nm, swap, NULL, NULL);
 }
 
 static bool printable(const uint8_t *b, size_t n)
@@ -304,22 +323,24 @@ static bool printable(const uint8_t *b, size_t n)
  * A hostname from the wire (raw bytes): normalise, count, print, match.
  * For K_HTTP, path/plen is the request path used for path-style S3 rules.
  */
-static void emit_host(struct pipeline *pl, const struct flow *f,
-                      const struct pkt *p, enum sw_kind k,
-                      const uint8_t *raw, size_t n,
-                      const char *path, size_t plen,
-                      const struct tls_hello *th)
+static enum hn_res emit_host(struct pipeline *pl, const struct flow *f,
+                             const struct pkt *p, enum sw_kind k,
+                             const uint8_t *raw, size_t n,
+                             const char *path, size_t plen,
+                             const struct tls_hello *th)
 {
 	char host[SW_HOST_BUF + 2];
 	size_t hlen;
 	enum hn_res r = hn_normalise(raw, n, host, &hlen);
 	if (r != HN_NAME && r != HN_IP4 && r != HN_IP6) {
 		pl->c.bad_names++;
-		/* An HTTP Host that is no hostname is still what the client
-		 * claimed: shown (escaped) by --hostnames, never matched. */
-		if (k == K_HTTP && n <= SW_HOST_MAX && printable(raw, n))
+		/* A Host or server_name that is no hostname is still what the
+		 * client claimed: shown (escaped) by --hostnames when it is
+		 * printable, never matched.  (DNS names that fail are not
+		 * kept by the DNS dissector at all.) */
+		if (k != K_DNS && n <= SW_HOST_MAX && printable(raw, n))
 			print_obs(pl, f, p, k, (const char *)raw, n);
-		return;
+		return r;
 	}
 	pl->c.names[k]++;
 	if (r == HN_IP6 && k == K_HTTP) {
@@ -334,6 +355,80 @@ static void emit_host(struct pipeline *pl, const struct flow *f,
 	}
 	if (r == HN_NAME)
 		record_hits(pl, f, p, k, host, hlen, path, plen, th);
+	return r;
+}
+
+/* ---- DNS answers, resolved names, ECH (daemon/resolve.c) -------------- */
+
+/*
+ * Flow f shows no name of its own (p is the client's packet that says so):
+ * the name its server address was resolved from becomes a `resolved`
+ * observation, and a hit when it matches a rule.  outer (olen): the outer
+ * name of an ECH hello, or NULL; the same name as outer is no news.
+ */
+static void resolved_found(struct pipeline *pl, struct flow *f, const struct pkt *p,
+                           const char *outer, size_t olen, const struct tls_hello *th)
+{
+	char name[SW_HOST_BUF];
+	size_t n = rslv_flow_take(pl->rslv, f, name, outer, olen);
+	if (n == 0)
+		return;
+	pl->c.names[K_RESOLVED]++;
+	print_obs(pl, f, p, K_RESOLVED, name, n);
+	record_hits(pl, f, p, K_RESOLVED, name, n, NULL, 0, th);
+}
+
+/*
+ * After a ClientHello (r: what its server_name normalised to): an `ech`
+ * line with the outer name when it carries encrypted_client_hello; the
+ * resolved candidate is used when the hello names no host or hides it
+ * behind ECH, and dropped when the hello names its host.
+ */
+static void hello_extras(struct pipeline *pl, struct flow *f, const struct pkt *p,
+                         const struct tls_hello *th, enum sw_kind k, enum hn_res r)
+{
+	char host[SW_HOST_BUF + 2];
+	size_t hlen = 0;
+	bool named = r == HN_NAME &&
+	             hn_normalise(th->sni.p, th->sni.len, host, &hlen) == HN_NAME;
+	if (th->has_ech && named) {
+		pl->c.names[K_ECH]++;
+		print_obs(pl, f, p, K_ECH, host, hlen);
+	}
+	if (!f->rslv)
+		return;
+	if (named && !th->has_ech)
+		rslv_flow_drop(pl->rslv, f);
+	else
+		resolved_found(pl, f, p, named ? host : NULL, hlen, k == K_SNI ? th : NULL);
+}
+
+/*
+ * A DNS response: CNAME targets of the question's chain that match a rule
+ * are hits (kind dns, the query name kept: an operator's own name pointing
+ * at its bucket); A/AAAA answers fill the resolved cache.  An answer whose
+ * owner matches is no extra hit: the query was counted already.
+ */
+static void dns_answers(struct pipeline *pl, struct flow *f, const struct pkt *p,
+                        const struct dns_msg *m)
+{
+	if (m->opcode != 0 || m->rcode != 0 || m->n_an == 0)
+		return;
+	rslv_dns_response(pl->rslv, m, p, pl->iocs);
+	if (!pl->iocs)
+		return;
+	const struct dns_name *chain[SW_DNS_ANSWERS_MAX + 1];
+	size_t nc = rslv_chain(m, chain, SW_DNS_ANSWERS_MAX + 1);
+	for (size_t j = 1; j < nc; j++) {
+		struct ioc_match mm[SW_IOC_MATCH_MAX];
+		size_t nm = ioc_match(pl->iocs, chain[j]->name, chain[j]->len, NULL, 0,
+		                      mm, SW_IOC_MATCH_MAX);
+		if (nm == 0)
+			continue;
+		pl->cname_hits++;
+		push_hits(pl, f, p, K_DNS, chain[j]->name, chain[j]->len, NULL, 0, mm, nm,
+		          true, NULL, chain[0]->name);
+	}
 }
 
 /* ---- dissection of one message --------------------------------------- */
@@ -350,8 +445,10 @@ static void tls_found(struct pipeline *pl, struct flow *f, const struct pkt *p,
 {
 	if (th->has_ech)
 		f->ech = true;
+	enum hn_res r = HN_EMPTY;
 	if (th->has_sni)
-		emit_host(pl, f, p, k, th->sni.p, th->sni.len, NULL, 0, th);
+		r = emit_host(pl, f, p, k, th->sni.p, th->sni.len, NULL, 0, th);
+	hello_extras(pl, f, p, th, k, r); /* ECH line, resolved name */
 }
 
 static void http_found(struct pipeline *pl, struct flow *f, const struct pkt *p,
@@ -362,6 +459,7 @@ static void http_found(struct pipeline *pl, struct flow *f, const struct pkt *p,
 	target_path(&rq->target, &path, &plen);
 	pl->c.names[K_URI]++;
 	print_obs(pl, f, p, K_URI, (const char *)rq->target.p, rq->target.len);
+	enum hn_res r = HN_EMPTY;
 	if (rq->has_host) {
 		/* A field value cannot hold control bytes; a server reading it
 		 * as a C string stops at the first one, and so do we. */
@@ -370,14 +468,22 @@ static void http_found(struct pipeline *pl, struct flow *f, const struct pkt *p,
 			vlen++;
 		const uint8_t *h;
 		size_t hn = hn_http_host(rq->host.p, vlen, &h);
-		emit_host(pl, f, p, K_HTTP, h, hn, path, plen, NULL);
+		r = emit_host(pl, f, p, K_HTTP, h, hn, path, plen, NULL);
 	}
+	if (r == HN_NAME)
+		rslv_flow_drop(pl->rslv, f);
+	else if (f->rslv)
+		resolved_found(pl, f, p, NULL, 0, NULL); /* Host an IP, or none */
 }
 
 static void dns_found(struct pipeline *pl, struct flow *f, const struct pkt *p,
                       const struct dns_msg *m)
 {
-	if (m->qr || m->opcode != 0)
+	if (m->qr) {
+		dns_answers(pl, f, p, m);
+		return;
+	}
+	if (m->opcode != 0)
 		return;
 	for (unsigned i = 0; i < m->n_q; i++) {
 		const struct dns_name *q = &m->q[i];
@@ -440,6 +546,8 @@ static uint64_t parse_stream(struct pipeline *pl, struct flow *f, int side,
 				h->state = HS_DNS;
 				continue;
 			}
+			if (r == D_NOT_MINE && odd_tls_record(b, n))
+				pl->c.malformed_tls++; /* a hello with impossible lengths */
 			if (r == D_NEED_MORE || rh == D_NEED_MORE) {
 				*keep = true;
 				return off;
@@ -651,7 +759,8 @@ static void tcp_packet(struct pipeline *pl, const struct pkt *p)
 	bool is_new;
 	struct flow *f = flow_lookup(pl->ft, p, p->ts_us, &side, &is_new);
 	if (is_new)
-		check_ip_rules(pl, p);
+		check_ip_rules(pl, f, p);
+	pipe_enrich_packet(pl, f, side, p, is_new); /* daemon/enrich.c: nDPI, resolved */
 	if (f->done)
 		return;
 	struct half *h = &f->h[side];
@@ -683,6 +792,10 @@ static void tcp_packet(struct pipeline *pl, const struct pkt *p)
 		h->base_known = true;
 	}
 	tcp_data(pl, f, side, p, seq - h->base, cur_ptr(&p->payload), n);
+	/* client bytes that begin no ClientHello or request: no name */
+	if (rslv_flow_pending(f, side) &&
+	    (h->state == HS_DONE || (h->state == HS_PROBE && h->probed > 0)))
+		resolved_found(pl, f, p, NULL, 0, NULL);
 	if (f->client >= 0 && f->h[f->client].state == HS_DONE && !flow_is_dns(f)) {
 		f->done = true;
 		flow_slot_put(pl->ft, &f->h[0]);
@@ -698,22 +811,29 @@ static void udp_packet(struct pipeline *pl, const struct pkt *p)
 	bool is_new;
 	struct flow *f = flow_lookup(pl->ft, p, p->ts_us, &side, &is_new);
 	if (is_new)
-		check_ip_rules(pl, p);
+		check_ip_rules(pl, f, p);
+	pipe_enrich_packet(pl, f, side, p, is_new); /* daemon/enrich.c: nDPI, resolved */
 	f->udp_pkts++;
 	if (f->client < 0)
 		f->client = (int8_t)side;
+	if (pl->dev)
+		dev_dhcp(pl->dev, p); /* DHCP 67/68: device names (daemon/devices.c) */
 	if (is_dns_port(p->sport) || is_dns_port(p->dport)) {
 		struct dns_msg m;
 		enum dres r = dns_parse(cur_ptr(&p->payload), cur_len(&p->payload), &m);
 		if (r == D_OK)
 			dns_found(pl, f, p, &m);
-		else if (r == D_MALFORMED)
-			pl->c.malformed_dns++;
+		else
+			pl->c.malformed_dns++; /* on port 53 but no DNS message, or a cut one */
 	}
 	/* QUIC Initials, by content (daemon/quic_flow.c) */
 	struct tls_hello qh;
-	if (quic_flow_datagram(pl->quic, f, side, p, &qh) == D_OK)
-		tls_found(pl, f, p, &qh, K_QUIC);
+	enum sw_kind qk;
+	enum dres qr = quic_flow_datagram(pl->quic, f, side, p, &qh, &qk);
+	if (qr == D_OK)
+		tls_found(pl, f, p, &qh, qk);
+	else if (qr != D_NEED_MORE && rslv_flow_pending(f, side))
+		resolved_found(pl, f, p, NULL, 0, NULL); /* no QUIC hello: no name */
 }
 
 void pipe_packet(struct pipeline *pl, uint64_t ts_us, const uint8_t *data,
@@ -725,6 +845,7 @@ void pipe_packet(struct pipeline *pl, uint64_t ts_us, const uint8_t *data,
 	pl->c.bytes += wirelen;
 	enum decode_err e = decode_packet(pl->dlt, data, caplen, ts_us, pl->frag, &p);
 	pl->c.decode[e < DEC_ERR_COUNT ? e : DEC_MALFORMED]++;
+	odd_frame(&pl->c, e, &p, caplen, wirelen); /* daemon/oddity.h */
 	if (e != DEC_OK)
 		return;
 	p.ts_us = ts_us;
@@ -761,7 +882,9 @@ void pipe_summary(struct pipeline *pl, FILE *f)
 		fprintf(f, "tcp: %" PRIu64 " conflicting retransmissions refused, %" PRIu64
 		        " half-streams abandoned, %" PRIu64 " times no reassembly slot\n",
 		        c->tcp_conflicts, c->tcp_gaveup, fs.reasm_exhausted);
+	odd_summary(c, f); /* daemon/oddity.h */
 	quic_flow_summary(pl->quic, f);
+	pipe_enrich_summary(pl, f); /* daemon/enrich.c */
 	if (rs.completed || rs.overlaps || rs.timeouts)
 		fprintf(f, "ip fragments: %" PRIu64 " datagrams reassembled, %" PRIu64
 		        " overlaps refused, %" PRIu64 " timed out\n",

@@ -48,11 +48,16 @@ struct quic_flow {
 	uint8_t pt[SW_QUIC_DGRAM_MAX]; /* decrypted payload */
 	uint8_t hello[SW_QUIC_CRYPTO_BYTES]; /* the last hello completed */
 	struct quic_flow_stats st;
+	void (*prev_fn)(void *ctx, struct flow *f);  /* the hook before ours */
+	void *prev_ctx;
 };
 
 static void on_remove(void *ctx, struct flow *f)
 {
-	quic_flow_release(ctx, f);
+	struct quic_flow *q = ctx;
+	quic_flow_release(q, f);
+	if (q->prev_fn)
+		q->prev_fn(q->prev_ctx, f);
 }
 
 struct quic_flow *quic_flow_new(struct flow_table *ft, uint32_t nslots)
@@ -74,8 +79,11 @@ struct quic_flow *quic_flow_new(struct flow_table *ft, uint32_t nslots)
 	for (uint32_t i = 0; i < nslots; i++)
 		q->slots[i].next_free = i + 1 < nslots ? i + 2 : 0;
 	q->free_head = 1;
-	if (ft)
+	if (ft) {
+		/* chain: whoever set the hook before us is still called */
+		flow_table_get_on_remove(ft, &q->prev_fn, &q->prev_ctx);
 		flow_table_on_remove(ft, on_remove, q);
+	}
 	return q;
 }
 
@@ -167,16 +175,40 @@ static enum dres open_initial(struct quic_flow *q, struct quic_state *w,
 	return D_OK;
 }
 
+/* Google QUIC: the name from a cleartext CHLO, copied into q->hello; the
+ * hello has nothing else (no ciphers: no JA4).  One CHLO per flow. */
+static enum dres gquic(struct quic_flow *q, struct flow *f, const uint8_t *d,
+                       size_t n, struct tls_hello *th)
+{
+	struct cur sni;
+	enum dres r = quic_gquic_sni(d, n, &sni);
+	if (r == D_NOT_MINE)
+		return D_NOT_MINE;
+	q->st.gquic++;
+	give_up(q, f);
+	if (r != D_OK || cur_len(&sni) > sizeof q->hello)
+		return D_MALFORMED;
+	memset(th, 0, sizeof *th);
+	memcpy(q->hello, cur_ptr(&sni), cur_len(&sni));
+	th->sni = cur_make(q->hello, cur_len(&sni));
+	th->has_sni = true;
+	return D_OK;
+}
+
 enum dres quic_flow_datagram(struct quic_flow *q, struct flow *f, int side,
-                             const struct pkt *p, struct tls_hello *th)
+                             const struct pkt *p, struct tls_hello *th,
+                             enum sw_kind *kind)
 {
 	const uint8_t *d = cur_ptr(&p->payload);
 	size_t n = cur_len(&p->payload);
 
-	if (f->quic_st == QS_DONE || quic_probe(d, n) != D_OK)
+	if (f->quic_st == QS_DONE || (f->client >= 0 && side != f->client))
 		return D_NOT_MINE;
-	if (f->client >= 0 && side != f->client)
-		return D_NOT_MINE;
+	*kind = K_QUIC;
+	if (quic_probe(d, n) != D_OK) {
+		*kind = K_GQUIC;
+		return gquic(q, f, d, n, th);
+	}
 	q->st.datagrams++;
 
 	struct quic_state *w;
@@ -262,13 +294,13 @@ void quic_flow_get_stats(const struct quic_flow *q, struct quic_flow_stats *st)
 void quic_flow_summary(const struct quic_flow *q, FILE *out)
 {
 	const struct quic_flow_stats *s = &q->st;
-	if (!s->datagrams)
+	if (!s->datagrams && !s->gquic)
 		return;
-	fprintf(out, "quic: %" PRIu64 " client datagrams, %" PRIu64 " Initials decrypted (%"
+	fprintf(out, "quic: %" PRIu64 " gQUIC CHLOs, %" PRIu64 " client datagrams, %" PRIu64 " Initials decrypted (%"
 	        PRIu64 " not), %" PRIu64 " hellos (%" PRIu64 " over several datagrams); "
 	        "refused: %" PRIu64 " frames, %" PRIu64 " hellos, %" PRIu64 " too big, %"
 	        PRIu64 " conflicts; %" PRIu64 " flows gave up, %" PRIu64 " no slot\n",
-	        s->datagrams, s->initials, s->undecryptable, s->hellos, s->slots_used,
+	        s->gquic, s->datagrams, s->initials, s->undecryptable, s->hellos, s->slots_used,
 	        s->bad_frames, s->bad_hellos, s->too_big, s->conflicts, s->gave_up,
 	        s->no_slot);
 }

@@ -35,13 +35,14 @@ struct quic_flow_stats {
 	uint64_t gave_up;        /* flows abandoned after SW_QUIC_TRIES datagrams */
 	uint64_t no_slot;        /* flows not followed: the slot pool was empty */
 	uint64_t slots_used;     /* slots taken (hellos over several datagrams) */
+	uint64_t gquic;          /* Google QUIC (Q0xx) CHLOs read (cleartext) */
 };
 
 /*
  * Make the QUIC state of a pipeline: nslots slots (0: SW_QUIC_SLOTS_DEFAULT;
  * SW_QUIC_SLOTS_MIN..MAX), the decryption buffer and libcrypto contexts.
- * Registers itself as ft's flow-removal hook (flow_table_on_remove), so ft
- * must outlive it or be freed first.  NULL on allocation failure or a bad
+ * Registers itself as ft's flow-removal hook (flow_table_on_remove), calling
+ * the hook set before it in turn, so ft must outlive it or be freed first.  NULL on allocation failure or a bad
  * size.
  */
 struct quic_flow *quic_flow_new(struct flow_table *ft, uint32_t nslots);
@@ -52,11 +53,15 @@ void quic_flow_free(struct quic_flow *q);
  * that start with a long header of a known version are read; everything
  * else returns D_NOT_MINE at once.  D_OK: a ClientHello was completed and
  * parsed into *th, whose views stay valid until the next call on q (the
- * flow is then done with QUIC).  D_NEED_MORE: held, waiting for more.
+ * flow is then done with QUIC), and *kind is K_QUIC.  Google QUIC (Q0xx,
+ * cleartext CHLO) gives D_OK too, with only the name set (no ciphers, so no
+ * JA4), and *kind K_GQUIC.
+ * D_NEED_MORE: held, waiting for more.
  * D_MALFORMED: the flow gave up (counted).
  */
 enum dres quic_flow_datagram(struct quic_flow *q, struct flow *f, int side,
-                             const struct pkt *p, struct tls_hello *th);
+                             const struct pkt *p, struct tls_hello *th,
+                             enum sw_kind *kind);
 
 /* Release f's slot, if it has one (the flow-removal hook calls this). */
 void quic_flow_release(struct quic_flow *q, struct flow *f);

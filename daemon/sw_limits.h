@@ -170,10 +170,15 @@
 /* Matches reported per lookup. */
 #define SW_IOC_MATCH_MAX 16
 /* -- ioc/ (IOC rules engineer) -- */
-/* Largest IOC file read (bytes): the whole file is held in memory while it
- * is parsed; the biggest public feed (a STIX2 bundle) is ~5 MB, a million
- * native rules ~40 MB. */
+/* Largest IOC file read (bytes).  YAML and JSON feeds are held in memory
+ * whole while they are parsed (the biggest public feed, a STIX2 bundle, is
+ * ~5 MB); line formats (native, plain lists, hosts, CSV) are read in
+ * chunks of SW_IOC_READ_CHUNK, a million native rules being ~40 MB. */
 #define SW_IOC_FILE_MAX (256UL << 20)
+/* Chunk in which big line-format files are read: a few hundred times
+ * SW_IOC_LINE_MAX, so a chunk always holds whole lines; small enough to
+ * stay in the L2 cache and to cost a router no memory worth counting. */
+#define SW_IOC_READ_CHUNK (1UL << 20)
 /* Rules in one set: rule ids are 32-bit and the index is sized from the
  * count; a million rules take ~110 MB less than this bound allows. */
 #define SW_IOC_RULES_MAX (16UL << 20)
@@ -289,8 +294,11 @@
 #define SW_STATS_INTERVAL_DEFAULT 60
 #define SW_STATS_INTERVAL_MIN 1
 #define SW_STATS_INTERVAL_MAX 86400
-/* Fastest commit period a user may ask for (ms); the slowest is
- * SW_DB_FLUSH_MS (hits are committed at least once a second). */
+/* Commit period of the writer thread (ms): it wakes this often and commits
+ * every hit queued.  With the capture's packet buffer timeout in front, a
+ * hit is in the database well within a second of its packet; the slowest a
+ * user may ask for is SW_DB_FLUSH_MS (at least once a second). */
+#define SW_FLUSH_MS_DEFAULT 500
 #define SW_FLUSH_MS_MIN 10
 /* Hits written per transaction by the writer thread. */
 #define SW_WRITER_BATCH 1024
@@ -322,6 +330,9 @@
 #if SW_FLUSH_MS_MIN < 1 || SW_FLUSH_MS_MIN > SW_DB_FLUSH_MS || SW_DB_FLUSH_MS > 1000
 #error "flush period out of range: hits must be committed at least once a second"
 #endif
+#if SW_FLUSH_MS_DEFAULT < SW_FLUSH_MS_MIN || SW_FLUSH_MS_DEFAULT > SW_DB_FLUSH_MS
+#error "SW_FLUSH_MS_DEFAULT out of range"
+#endif
 #if SW_DEV_DEFAULT < SW_DEV_MIN || SW_DEV_DEFAULT > SW_DEV_MAX
 #error "SW_DEV_DEFAULT out of range"
 #endif
@@ -329,6 +340,97 @@
 #error "SW_WRITER_BATCH out of range"
 #endif
 /* -- end live capture daemon -- */
+
+/* ---- enrichment: resolved-name cache, nDPI, GeoIP (daemon/resolve.c,
+ * dpi.c, geoip.c; docs/enrichment.md) ------------------------------------ */
+
+/* Resolved-name cache: (client, server address) -> the name it was
+ * resolved from, filled from DNS A/AAAA answers.  ~300 bytes an entry:
+ * 4096 entries ~1.2 MB.  A home network resolves a few thousand names an
+ * hour; entries live their (clamped) TTL, and when a set is full the entry
+ * nearest expiry that matched no rule goes first (counted). */
+#define SW_RSLV_ENTRIES_DEFAULT 4096
+#define SW_RSLV_ENTRIES_MIN 64
+#define SW_RSLV_ENTRIES_MAX (1 << 20)
+/* Entries per hash set (set-associative: a lookup reads at most this many;
+ * a flood of answers for one set evicts only within it). */
+#define SW_RSLV_WAYS 8
+/* TTL clamp (seconds of capture time).  Resolvers hand out TTLs of 0-60 s
+ * for CDN names while apps and OS resolvers keep using an address for
+ * minutes (and reconnect to it): below 5 minutes the name would be gone
+ * before the flow it explains.  Above a day an address is likely
+ * reassigned; a week-long TTL must not attribute next week's traffic. */
+#define SW_RSLV_TTL_MIN_S 300
+#define SW_RSLV_TTL_MAX_S 86400
+/* nDPI: packets of a flow (both directions, handshake included) handed to
+ * nDPI at most.  It names TLS, HTTP, DNS and QUIC from the first client
+ * payload (packet 1-4); 10 leaves room for a ClientHello over several
+ * segments and protocols that need a reply.  Bounds nDPI's cost per flow. */
+#define SW_DPI_PKTS 10
+/* Flows being classified at once (each holds one ndpi_flow_struct, 688
+ * bytes in nDPI 4.2, from a fixed pool, only for its first SW_DPI_PKTS
+ * packets or until nDPI has named it).  When none is free the new flow is
+ * not classified (counted). */
+#define SW_DPI_SLOTS_DEFAULT 1024
+#define SW_DPI_SLOTS_MIN 16
+#define SW_DPI_SLOTS_MAX 65536
+/* When the pool is empty, the slot of the flow that took one longest ago
+ * is taken back if that was at least this long ago (seconds of capture
+ * time): a SYN never answered or a silent UDP peer would otherwise hold a
+ * slot until its flow times out (minutes), and a port scan would starve
+ * the pool.  Real handshakes bring their first payload within a second. */
+#define SW_DPI_RECLAIM_S 2
+/* Memory nDPI may allocate while it classifies (its TLS reassembly buffer,
+ * HTTP strings ...), served from one arena sized at start-up: KiB per flow
+ * slot.  nDPI's TLS buffer grows to ~2-16 KB while a hello or certificate
+ * crosses segments; 4 KiB a slot is the average, not the worst case.  An
+ * allocation the arena cannot serve fails (nDPI gives up on that field;
+ * counted). */
+#define SW_DPI_ARENA_KB_PER_SLOT 4
+/* Largest single nDPI allocation served: its TLS buffer (at most
+ * SW_DPI_PKTS payloads of SW_DPI_PAYLOAD_MAX) and the module-wide address
+ * caches nDPI makes the first time a dissector needs one (BitTorrent's is
+ * 256 KiB). */
+#define SW_DPI_ALLOC_MAX (256 * 1024)
+/* Payload bytes of one packet shown to nDPI (a GRO'd 64 KB frame is cut;
+ * nDPI looks at message starts). */
+#define SW_DPI_PAYLOAD_MAX 16384
+/* nDPI label stored with a hit: "master.app", e.g. "TLS.AmazonAWS". */
+#define SW_APP_BUF 64
+/* ASN organisation stored with a hit (longest in GeoLite2-ASN ~90 bytes;
+ * longer ones are cut at a character boundary). */
+#define SW_GEO_ORG_BUF 128
+#if SW_RSLV_ENTRIES_DEFAULT < SW_RSLV_ENTRIES_MIN || SW_RSLV_ENTRIES_DEFAULT > SW_RSLV_ENTRIES_MAX
+#error "SW_RSLV_ENTRIES_DEFAULT out of range"
+#endif
+#if SW_RSLV_WAYS < 1 || SW_RSLV_WAYS > 64 || SW_RSLV_ENTRIES_MIN < SW_RSLV_WAYS
+#error "SW_RSLV_WAYS out of range"
+#endif
+#if SW_RSLV_TTL_MIN_S < 1 || SW_RSLV_TTL_MAX_S < SW_RSLV_TTL_MIN_S || SW_RSLV_TTL_MAX_S > 7 * 86400
+#error "SW_RSLV_TTL_MIN_S/MAX_S out of range"
+#endif
+#if SW_DPI_PKTS < 1 || SW_DPI_PKTS > 255
+#error "SW_DPI_PKTS out of range (uint8_t counter)"
+#endif
+#if SW_DPI_SLOTS_DEFAULT < SW_DPI_SLOTS_MIN || SW_DPI_SLOTS_DEFAULT > SW_DPI_SLOTS_MAX
+#error "SW_DPI_SLOTS_DEFAULT out of range"
+#endif
+#if SW_DPI_RECLAIM_S < 1 || SW_DPI_RECLAIM_S > 600
+#error "SW_DPI_RECLAIM_S out of range"
+#endif
+#if SW_DPI_ARENA_KB_PER_SLOT < 1 || SW_DPI_ARENA_KB_PER_SLOT > 1024
+#error "SW_DPI_ARENA_KB_PER_SLOT out of range"
+#endif
+#if SW_DPI_ALLOC_MAX < 4096 || SW_DPI_ALLOC_MAX > (1 << 20)
+#error "SW_DPI_ALLOC_MAX out of range"
+#endif
+#if SW_DPI_PAYLOAD_MAX < 1500 || SW_DPI_PAYLOAD_MAX > 65535 - 60
+#error "SW_DPI_PAYLOAD_MAX out of range (nDPI takes at most 65535-byte packets)"
+#endif
+#if SW_APP_BUF < 32 || SW_GEO_ORG_BUF < 16
+#error "SW_APP_BUF/SW_GEO_ORG_BUF too small"
+#endif
+/* -- end enrichment -- */
 
 /* ---- guards ------------------------------------------------------------- */
 #if SW_HOST_MAX > 253 || SW_LABEL_MAX > 63
@@ -348,6 +450,9 @@
 #endif
 #if SW_IOC_FILE_MAX < (1UL << 20) || SW_IOC_RULES_MAX >= 0xffffffffUL
 #error "IOC limits out of range"
+#endif
+#if SW_IOC_READ_CHUNK < 16 * SW_IOC_LINE_MAX || SW_IOC_READ_CHUNK > SW_IOC_FILE_MAX
+#error "SW_IOC_READ_CHUNK out of range"
 #endif
 #if SW_HITQ_DEFAULT < SW_HITQ_MIN || SW_HITQ_DEFAULT > SW_HITQ_MAX
 #error "SW_HITQ_DEFAULT out of range"

@@ -47,16 +47,23 @@ static const struct db_step db_steps[] = {
 	{ 0, NULL, NULL },
 };
 
-/* stats has one hosts_<kind> column per enum sw_kind; a new kind needs a
- * migration step adding its column and an update of STATS_SQL. */
-_Static_assert(K_COUNT == 8, "add a hosts_<kind> column to stats by a migration");
+/* stats has one hosts_<kind> column per enum sw_kind (Google QUIC counts as
+ * quic); a new kind needs a migration step adding its column and an update
+ * of STATS_SQL. */
+_Static_assert(K_COUNT == 9, "add a hosts_<kind> column to stats by a migration");
+
+/* "col = excluded.col when it is set and this event is not older" */
+#define NEWEST_SET(col) " " col " = CASE WHEN excluded." col " IS NOT NULL AND (" \
+	col " IS NULL OR excluded.last_seen >= last_seen) THEN excluded." col \
+	" ELSE " col " END,"
 
 static const char HIT_SQL[] =
 	"INSERT INTO hits (client_ip, client_mac, kind, hostname, path, rule,"
 	" source, server_ip, server_port, capture, family, category, how,"
-	" confidence, first_seen, last_seen, count, ja4)"
+	" confidence, first_seen, last_seen, count, ja4, app, server_country,"
+	" server_asn, server_org, ech, query)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-	" ?15, ?15, ?16, ?17)"
+	" ?15, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)"
 	" ON CONFLICT (client_ip, ifnull(client_mac, ''), kind, hostname,"
 	" rule, source, server_ip, server_port, capture)"
 	" DO UPDATE SET count = count + excluded.count,"
@@ -65,6 +72,10 @@ static const char HIT_SQL[] =
 	" ja4 = CASE WHEN excluded.ja4 IS NOT NULL AND"
 	" (ja4 IS NULL OR excluded.last_seen >= last_seen) THEN excluded.ja4"
 	" ELSE ja4 END,"
+	/* enrichment: the newest event that has a value (NEWEST_SET) */
+	NEWEST_SET("app") NEWEST_SET("server_country") NEWEST_SET("server_asn")
+	NEWEST_SET("server_org") NEWEST_SET("query")
+	" ech = coalesce(excluded.ech, ech),"
 	" first_seen = min(first_seen, excluded.first_seen),"
 	" last_seen = max(last_seen, excluded.last_seen),"
 	" family = excluded.family, category = excluded.category,"
@@ -832,6 +843,19 @@ int db_write_hits(struct db *d, const struct hit *h, size_t n,
 		sqlite3_bind_text(st, 15, ts, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 16, x->count ? (sqlite3_int64)x->count : 1);
 		bind_text_or_null(st, 17, x->ja4, fixed_len(x->ja4, sizeof x->ja4));
+		bind_text_or_null(st, 18, x->app, fixed_len(x->app, sizeof x->app));
+		bind_text_or_null(st, 19, x->server_country,
+		                  fixed_len(x->server_country, sizeof x->server_country));
+		if (x->server_asn)
+			sqlite3_bind_int64(st, 20, x->server_asn);
+		else
+			sqlite3_bind_null(st, 20);
+		bind_text_or_null(st, 21, x->server_org, fixed_len(x->server_org, sizeof x->server_org));
+		if (x->ech)
+			sqlite3_bind_int(st, 22, 1);
+		else
+			sqlite3_bind_null(st, 22);
+		bind_text_or_null(st, 23, x->query, fixed_len(x->query, sizeof x->query));
 		int rc = run(st);
 		if (rc != SQLITE_OK)
 			return tx_fail(d, rc, err, errlen, what);
@@ -856,7 +880,7 @@ int db_write_stats(struct db *d, const struct db_stats *s, char *err, size_t err
 	sqlite3_bind_text(st, 2, s->capture ? s->capture : "", -1, SQLITE_STATIC);
 	const uint64_t v[] = {
 		s->packets, s->bytes, s->drops, s->flows, s->flows_active, s->evictions,
-		s->hosts[K_SNI], s->hosts[K_QUIC], s->hosts[K_HTTP], s->hosts[K_URI],
+		s->hosts[K_SNI], s->hosts[K_QUIC] + s->hosts[K_GQUIC], s->hosts[K_HTTP], s->hosts[K_URI],
 		s->hosts[K_DNS], s->hosts[K_ECH], s->hosts[K_RESOLVED], s->hosts[K_IP],
 		s->hits, s->hits_dropped, s->malformed,
 	};

@@ -42,6 +42,16 @@ struct hit {
 	char path[SW_PATH_STORE];     /* HTTP path prefix; "" otherwise */
 	char ja4[37];                 /* JA4 of the ClientHello (dissectors/ja4.h,
 	                                 JA4_BUF); "" when none: stored as NULL */
+	/* enrichment (daemon/dpi.c, geoip.c, resolve.c; docs/enrichment.md);
+	 * "" / 0 / false when unknown: stored as NULL */
+	char app[SW_APP_BUF];         /* nDPI label of the flow, "TLS.AmazonAWS" */
+	char server_country[3];       /* ISO 3166-1 alpha-2 of server */
+	uint32_t server_asn;          /* AS number of server */
+	char server_org[SW_GEO_ORG_BUF]; /* AS organisation of server */
+	bool ech;                     /* the flow's ClientHello carried
+	                                 encrypted_client_hello (stored as 1) */
+	char query[SW_HOST_BUF];      /* kind dns from an answer: the name asked
+	                                 whose CNAME chain led to host */
 };
 
 struct db;
@@ -107,9 +117,10 @@ const char *db_time_str(uint64_t ts_us, char *buf, size_t len);
 /*
  * Write n hits in one transaction: each row is inserted or folded into the
  * row with the same aggregation key (count += hit.count, last_seen = max,
- * first_seen = min, path = that of the newest event, ja4 = that of the
- * newest event that has one; family, category, how and confidence take the
- * values of this write).  Rule strings come from iocs (rule ids index it); capture
+ * first_seen = min, path = that of the newest event, ja4, app,
+ * server_country, server_asn, server_org and query = those of the newest
+ * event that has one, ech = 1 once any event had it; family, category, how
+ * and confidence take the values of this write).  Rule strings come from iocs (rule ids index it); capture
  * names the file or interface.  A hit whose rule id is not in iocs or whose
  * kind is unknown cannot be written: it is skipped and counted
  * (db_hits_rejected), so that one bad record cannot block the queue; a

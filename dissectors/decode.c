@@ -389,6 +389,8 @@ static enum decode_err d_bound(struct dctx *d, size_t n)
 	d->want = n;
 	if (cur_len(&d->c) > n)
 		(void)cur_truncate(&d->c, n);
+	else if (cur_len(&d->c) < n)
+		d->p->cut = true;
 	return DEC_OK;
 }
 

@@ -80,6 +80,12 @@ struct pkt {
 	                          * IPv4 + TCP is 2; each tag, label and tunnel
 	                          * header adds one */
 	bool reassembled;        /* payload comes from IP fragment reassembly */
+	bool cut;                /* a length field (IP total / payload length,
+	                          * UDP length, a tunnel's) declares more bytes
+	                          * than the frame holds: cut by the snapshot
+	                          * length, or a length that lies when the frame
+	                          * was captured whole; the payload is what the
+	                          * frame holds */
 	struct cur payload;      /* L4 payload, bounded by caplen and IP length */
 	uint8_t layer;           /* enum decode_layer reached (set on every
 	                          * outcome, DEC_OK included: DL_TCP/DL_UDP) */

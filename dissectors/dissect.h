@@ -23,6 +23,7 @@ enum sw_kind {
 	K_ECH,       /* outer name of a ClientHello carrying encrypted_client_hello */
 	K_RESOLVED,  /* flow to an address earlier resolved from a name */
 	K_IP,        /* server address matched an IP rule */
+	K_GQUIC,     /* SNI tag of a Google QUIC (Q0xx) cleartext CHLO */
 	K_COUNT
 };
 
@@ -30,6 +31,7 @@ static inline const char *sw_kind_name(enum sw_kind k)
 {
 	static const char *const names[K_COUNT] = {
 		"sni", "quic", "http", "uri", "dns", "ech", "resolved", "ip",
+		"gquic",
 	};
 	return (unsigned)k < K_COUNT ? names[k] : "?";
 }

@@ -205,7 +205,9 @@ bool ja4_compute(const struct tls_hello *h, bool quic, char out[JA4_BUF])
 	bool sni = false;
 
 	out[0] = '\0';
-	if (!read16(h->ciphers, ciphers, JA4_VALS, &nc))
+	/* a TLS hello has at least one suite; none: not a TLS ClientHello
+	 * (Google QUIC's CHLO is handed over with its name only) */
+	if (cur_empty(&h->ciphers) || !read16(h->ciphers, ciphers, JA4_VALS, &nc))
 		return false;
 
 	/* extension types: all (counted), and the hashed ones */

@@ -32,7 +32,8 @@
 
 /*
  * Compute the JA4 of the parsed ClientHello h (its views must still be
- * valid) into out, NUL-terminated.  quic: the hello came in QUIC CRYPTO
+ * valid) into out, NUL-terminated.  A hello without a cipher_suites view
+ * (not a TLS ClientHello: a gQUIC CHLO) has none: false.  quic: the hello came in QUIC CRYPTO
  * frames ("q") rather than over TCP ("t").  Returns false (out = "") when
  * the views are inconsistent (cannot happen for a hello tls_* accepted) or
  * SHA-256 fails.  Pure: no globals, no I/O; SHA-256 is libcrypto's EVP

@@ -562,3 +562,83 @@ enum dres quic_frames(uint32_t version, const uint8_t *p, size_t n,
 	}
 	return D_OK;
 }
+
+/* ---- Google QUIC (cleartext CHLO) --------------------------------------- */
+
+/* 'Q' '0' digit digit */
+static bool gquic_version_at(const struct cur *c, size_t off)
+{
+	uint8_t b[4];
+	for (size_t i = 0; i < 4; i++)
+		if (!cur_peek_u8(c, off + i, &b[i]))
+			return false;
+	return b[0] == 'Q' && b[1] == '0' && b[2] >= '0' && b[2] <= '9' &&
+	       b[3] >= '0' && b[3] <= '9';
+}
+
+static bool tag_at(const struct cur *c, size_t off, const char t[4])
+{
+	uint8_t b;
+	for (size_t i = 0; i < 4; i++)
+		if (!cur_peek_u8(c, off + i, &b) || b != (uint8_t)t[i])
+			return false;
+	return true;
+}
+
+enum dres quic_gquic_sni(const uint8_t *p, size_t n, struct cur *sni)
+{
+	struct cur c = cur_make(p, n);
+	uint8_t b0;
+
+	*sni = cur_make(NULL, 0);
+	if (!cur_peek_u8(&c, 0, &b0))
+		return D_NOT_MINE;
+	/* Q043+ long header: version at 1; Q039 and older public header with
+	 * the version flag (0x01) and an 8-byte connection ID (0x08): at 9 */
+	bool long_hdr = (b0 & 0x80) && gquic_version_at(&c, 1);
+	bool public_hdr = !(b0 & 0x80) && (b0 & 0x09) == 0x09 && gquic_version_at(&c, 9);
+	if (!long_hdr && !public_hdr)
+		return D_NOT_MINE;
+	/* the CHLO message inside the cleartext stream 1 frame */
+	long at = -1;
+	for (size_t off = 5; off + 4 <= n;) {
+		long k = cur_find_u8(&c, off, 'C');
+		if (k < 0)
+			break;
+		if (tag_at(&c, (size_t)k, "CHLO")) {
+			at = k;
+			break;
+		}
+		off = (size_t)k + 1;
+	}
+	if (at < 0)
+		return D_NOT_MINE;
+	/* CHLO | entries:16 LE | padding:16 | entries x (tag:32, end:32 LE) | values */
+	struct cur m = c, tags, vals;
+	uint16_t ne, pad;
+	if (!cur_skip(&m, (size_t)at + 4) || !cur_get_le16(&m, &ne) || !cur_get_le16(&m, &pad))
+		return D_MALFORMED;
+	if (!cur_get_bytes(&m, &tags, (size_t)ne * 8))
+		return D_MALFORMED;
+	vals = m;
+	uint32_t prev = 0;
+	for (uint16_t i = 0; i < ne; i++) {
+		uint32_t end;
+		bool is_sni = tag_at(&tags, 0, "SNI");
+		uint8_t z;
+		is_sni = is_sni && cur_peek_u8(&tags, 3, &z) && z == 0;
+		if (!cur_skip(&tags, 4) || !cur_get_le32(&tags, &end))
+			return D_MALFORMED;
+		if (end < prev || end > cur_len(&vals))
+			return D_MALFORMED;
+		if (is_sni) {
+			struct cur v = vals;
+			cur_skip(&v, prev);
+			cur_truncate(&v, end - prev);
+			*sni = v;
+			return cur_empty(sni) ? D_MALFORMED : D_OK;
+		}
+		prev = end;
+	}
+	return D_NOT_MINE;
+}

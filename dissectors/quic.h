@@ -185,4 +185,17 @@ enum dres quic_frames(uint32_t version, const uint8_t *p, size_t n,
  */
 enum dres quic_crypto_hello(const struct quic_crypto *c, size_t *len);
 
+/*
+ * Google QUIC (Q0xx): the client's CHLO travels in cleartext.  When the n
+ * bytes at p start with a gQUIC header carrying a "Q0dd" version (the long
+ * header of Q043+ at offset 1, or the public header of Q039 and older with
+ * the version and 8-byte connection ID flags at offset 9) and hold a CHLO
+ * message (tag "CHLO", entry count:16 LE, padding:16, entries of tag:32 and
+ * end offset:32 LE, values), *sni is the value of its "SNI\0" tag: D_OK.
+ * D_NOT_MINE: no gQUIC header, no CHLO or no SNI tag; D_MALFORMED: a CHLO
+ * whose entries do not fit.  The CHLO is found by a bounded scan of the
+ * datagram (gQUIC frames are not parsed).
+ */
+enum dres quic_gquic_sni(const uint8_t *p, size_t n, struct cur *sni);
+
 #endif

@@ -8,7 +8,7 @@
  *   IOC_IP                           binary: family byte, prefix length,
  *                                    masked address bytes
  * Keys live in one open-addressing hash table (linear probing, load <= 1/2,
- * SipHash-2-4 with a per-set random key, so crafted host names cannot aim at
+ * SipHash-1-3 with a per-set random key, so crafted host names cannot aim at
  * a cluster).  Rules with the same key are chained in load order.
  *
  * A host lookup probes each label suffix of the host ("a.b.c.com",
@@ -22,10 +22,12 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 
@@ -35,11 +37,63 @@
 #include "dissectors/decode.h"
 #include "dissectors/hostname.h"
 
+static char *read_file(const char *path, size_t *len, char *err, size_t errlen);
+
 /* The bundled list (build/gen/bundled.c, made by .ci/embed.sh). */
 extern const unsigned char sw_bundled_rules[];
 extern const unsigned long sw_bundled_rules_len;
 
 #define NONE UINT32_MAX
+
+/* ---- big allocations -----------------------------------------------------
+ *
+ * A million rules take about 100 MiB in a few big arrays (rules, keys, hash
+ * slots, strings) written once while loading.  Arrays of 2 MiB and more are
+ * mapped on their own, 2 MiB-aligned and marked for transparent huge pages:
+ * a fault then maps 2 MiB instead of 4 KiB (with 4 KiB pages the faults took
+ * a fifth of the load time), and the random accesses to the hash slots miss the TLB far
+ * less.  Smaller ones come from malloc.  The caller keeps the size (the
+ * same size must be given to big_free).
+ */
+#define BIG_MIN ((size_t)2 << 20)
+
+static void *big_alloc(size_t bytes)
+{
+	if (bytes < BIG_MIN)
+		return malloc(bytes ? bytes : 1);
+	size_t len = (bytes + BIG_MIN - 1) & ~(BIG_MIN - 1);
+	uint8_t *p = mmap(NULL, len + BIG_MIN, PROT_READ | PROT_WRITE,
+	                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	/* keep the 2 MiB-aligned part */
+	size_t head = (BIG_MIN - ((uintptr_t)p & (BIG_MIN - 1))) & (BIG_MIN - 1);
+	if (head)
+		munmap(p, head);
+	if (BIG_MIN - head)
+		munmap(p + head + len, BIG_MIN - head);
+	p += head;
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p, len, MADV_HUGEPAGE); /* a hint: fine if refused */
+#endif
+	return p;
+}
+
+/* The same, zero-filled (fresh mappings are). */
+static void *big_zalloc(size_t bytes)
+{
+	return bytes < BIG_MIN ? calloc(1, bytes ? bytes : 1) : big_alloc(bytes);
+}
+
+static void big_free(void *p, size_t bytes)
+{
+	if (!p)
+		return;
+	if (bytes < BIG_MIN)
+		free(p);
+	else
+		munmap(p, (bytes + BIG_MIN - 1) & ~(BIG_MIN - 1));
+}
 
 /* ---- arena --------------------------------------------------------------- */
 
@@ -84,8 +138,15 @@ static void *arena_alloc(struct ioc_set *s, size_t n, size_t align)
 			return c->data + off;
 		}
 	}
-	size_t cap = n > 65536 ? n : 262144 - sizeof(struct chunk);
-	c = malloc(sizeof(struct chunk) + cap);
+	/* chunks double from 16 KiB to 4 MiB: small sets stay small, big
+	 * ones get a few big (huge-page) chunks */
+	size_t cap = c ? (sizeof(struct chunk) + c->cap) * 2 : 16384;
+	if (cap > ((size_t)4 << 20))
+		cap = (size_t)4 << 20;
+	cap -= sizeof(struct chunk);
+	if (cap < n)
+		cap = n;
+	c = big_alloc(sizeof(struct chunk) + cap);
 	if (!c)
 		return NULL;
 	c->cap = cap;
@@ -106,7 +167,13 @@ static char *arena_strndup(struct ioc_set *s, const char *p, size_t n)
 	return d;
 }
 
-/* ---- SipHash-2-4 (Aumasson & Bernstein), 64-bit output ------------------- */
+/* ---- SipHash-1-3 (Aumasson & Bernstein), 64-bit output -------------------
+ *
+ * SipHash with one compression and three finalization rounds, the variant
+ * hash tables use (Rust's HashMap, CPython's str hash): keyed, so which slot
+ * a name lands on cannot be predicted without the per-set random key, at
+ * half the cost of SipHash-2-4 (every lookup hashes each label suffix).
+ */
 
 #define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
 #define SIPROUND                                                        \
@@ -119,10 +186,20 @@ static char *arena_strndup(struct ioc_set *s, const char *p, size_t n)
 
 static uint64_t load64le(const uint8_t *p)
 {
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = (v << 8) | p[i];
+	uint64_t v;
+	memcpy(&v, p, sizeof v);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
 	return v;
+}
+
+static void store64le(uint8_t *p, uint64_t v)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	memcpy(p, &v, sizeof v);
 }
 
 static uint64_t siphash(uint64_t k0, uint64_t k1, const void *data, size_t len)
@@ -137,7 +214,6 @@ static uint64_t siphash(uint64_t k0, uint64_t k1, const void *data, size_t len)
 		uint64_t m = load64le(p + i);
 		v3 ^= m;
 		SIPROUND;
-		SIPROUND;
 		v0 ^= m;
 	}
 	uint64_t b = (uint64_t)len << 56;
@@ -145,10 +221,8 @@ static uint64_t siphash(uint64_t k0, uint64_t k1, const void *data, size_t len)
 		b |= (uint64_t)p[end + i] << (8 * i);
 	v3 ^= b;
 	SIPROUND;
-	SIPROUND;
 	v0 ^= b;
 	v2 ^= 0xff;
-	SIPROUND;
 	SIPROUND;
 	SIPROUND;
 	SIPROUND;
@@ -160,6 +234,13 @@ static uint64_t siphash(uint64_t k0, uint64_t k1, const void *data, size_t len)
 static uint32_t key_hash(const struct ioc_set *s, const char *k, size_t len)
 {
 	return (uint32_t)siphash(s->k0, s->k1, k, len);
+}
+
+/* Start loading the slot where a key of hash h starts its probe. */
+static void prefetch_slot(const struct ioc_set *s, uint32_t h)
+{
+	if (s->slots)
+		__builtin_prefetch(&s->slots[h & s->mask]);
 }
 
 /* Find the first rule with this key (of hash tag), or NONE. */
@@ -201,7 +282,7 @@ static int ht_grow(struct ioc_set *s, uint32_t want)
 	uint32_t ncap = s->slots ? (s->mask + 1) * 2 : 1024;
 	while (ncap < want * 2)
 		ncap *= 2;
-	uint64_t *ns = calloc(ncap, sizeof *ns);
+	uint64_t *ns = big_zalloc((size_t)ncap * sizeof *ns);
 	if (!ns)
 		return -1;
 	if (s->slots) {
@@ -212,7 +293,7 @@ static int ht_grow(struct ioc_set *s, uint32_t want)
 			ht_put(ns, ncap - 1, (uint32_t)(sl >> 32), (uint32_t)sl - 1);
 		}
 		s->bytes -= (size_t)(s->mask + 1) * sizeof *s->slots;
-		free(s->slots);
+		big_free(s->slots, ((size_t)s->mask + 1) * sizeof *s->slots);
 	}
 	s->slots = ns;
 	s->mask = ncap - 1;
@@ -222,10 +303,23 @@ static int ht_grow(struct ioc_set *s, uint32_t want)
 
 /* ---- builder ------------------------------------------------------------- */
 
-/* A small string set used while building (interning, dual-use names). */
+/* A small string set used while building (interning). */
 struct sset {
 	const char **v;
 	uint32_t mask, n;
+};
+
+/* The dual-use names (see "the dual-use list" below). */
+struct dentry {
+	uint64_t h;
+	char *s;      /* malloc'd, NUL-terminated */
+	uint32_t len;
+	bool gone;    /* taken off with "!name" */
+};
+
+struct dset {
+	struct dentry *v;
+	uint32_t mask, n, live;
 };
 
 struct ioc_b {
@@ -233,11 +327,13 @@ struct ioc_b {
 	const char *source;   /* interned */
 	FILE *warn;
 	struct sset intern;
-	struct sset dualuse;
+	struct dset dualuse;
+	struct dset dubase;   /* last two labels of every dual-use host name */
 	uint32_t *tail;       /* per head rule: last rule of its chain */
 	uint32_t tailcap;
 	uint32_t feed_first;  /* rule count when the current feed started */
 	const char *icache[3];/* last family, comment, category interned */
+	size_t icachelen[3];
 };
 
 static uint64_t sset_hash(const char *p, size_t n)
@@ -303,14 +399,14 @@ static void sset_free(struct sset *t)
  * slot skips the lookup then. */
 static const char *intern(struct ioc_b *b, const char *p, size_t n);
 
-static const char *intern_cached(struct ioc_b *b, int slot, const char *p)
+static const char *intern_cached(struct ioc_b *b, int slot, const char *p, size_t n)
 {
-	size_t n = strlen(p);
 	const char *c = b->icache[slot];
-	if (c && strncmp(c, p, n) == 0 && c[n] == '\0')
+	if (c && b->icachelen[slot] == n && memcmp(c, p, n) == 0)
 		return c;
 	c = intern(b, p, n);
 	b->icache[slot] = c;
+	b->icachelen[slot] = n;
 	return c;
 }
 
@@ -323,6 +419,14 @@ static const char *intern(struct ioc_b *b, const char *p, size_t n)
 	if (!d || sset_add(&b->intern, d) != 0)
 		return NULL;
 	return d;
+}
+
+uint32_t ioc_b_prefetch(const struct ioc_b *b, const char *key, size_t n)
+{
+	const struct ioc_set *s = b->s;
+	uint32_t h = key_hash(s, key, n);
+	prefetch_slot(s, h);
+	return h;
 }
 
 const char *ioc_b_source(const struct ioc_b *b)
@@ -369,36 +473,120 @@ void ioc_b_err(struct ioc_b *b, uint32_t line, const char *where, char *err,
 	va_end(ap);
 }
 
-/*
- * Built-in dual-use names: shared, legitimate services that feeds list next
- * to stalkerware (analytics, crash reporting, push, app packers).  A rule on
- * one of these names or under it gets IOC_CONF_LOW.  Users add their own
- * with ioc_load_opts.dualuse_file (docs/ioc-format.md).
+/* ---- the dual-use list ---------------------------------------------------
+ *
+ * Shared, legitimate services that feeds list next to stalkerware
+ * (analytics, crash reporting, push, app packers ...): a rule on one of these
+ * names or under it, or on one of these tenants, gets IOC_CONF_LOW.  The list
+ * is data: ioc/dual-use.txt, compiled in as sw_dualuse_list, then the user's
+ * ioc_load_opts.dualuse_file (`-D FILE`) in the same format, whose "!name"
+ * lines take names off (docs/ioc-feeds.md).
+ *
+ * Build time only: open addressing on dhash() of the name.
  */
-static const char *const dualuse_builtin[] = {
-	"umeng.com", "umengcloud.com", "crashlytics.com", "app-measurement.com",
-	"google-analytics.com", "googletagmanager.com", "doubleclick.net",
-	"branch.io", "app.link", "mixpanel.com", "appsflyer.com", "adjust.com",
-	"amplitude.com", "flurry.com", "onesignal.com", "pushy.me", "bugsnag.com",
-	"sentry.io", "instabug.com", "applovin.com", "unity3d.com", "facebook.com",
-	"graph.facebook.com", "fbcdn.net", "jpush.cn", "jpush.io", "getui.com",
-	"igexin.com", "bugly.qq.com", "qq.com", "baidu.com", "talkingdata.com",
-	"jiagu.360.cn", "bangcle.com", "ijiami.cn", "secneo.com", "apkprotect.com",
-	"smartlook.com", "yandex.ru", "appmetrica.yandex.net", "startappservice.com",
-	"inmobi.com", "chartboost.com", "vungle.com", "ironsrc.com", "ip-api.com",
-	"ipinfo.io", "api.ipify.org", "pusher.com", "pubnub.com", "twilio.com",
-	"smsapi.com", "paypal.com", "stripe.com", "dropboxapi.com", "dropbox.com",
-	"apprtc.appspot.com", "whatsapp.net", "telegram.org",
-	NULL
-};
 
-static bool dualuse_match(const struct ioc_b *b, const char *host, size_t n)
+/* The dual-use list (build/gen/dualuse.c, made by .ci/embed.sh). */
+extern const unsigned char sw_dualuse_list[];
+extern const unsigned long sw_dualuse_list_len;
+
+/* Hash of a name for the dual-use set: its length, first and last 8 bytes.
+ * Constant time, so checking every label suffix of a host costs one hash
+ * each; names that collide are told apart by comparing them. */
+static uint64_t dhash(const char *p, size_t n)
 {
-	if (!b->dualuse.v)
+	uint64_t a = 0, z = 0;
+	size_t k = n < 8 ? n : 8;
+	memcpy(&a, p, k);
+	memcpy(&z, p + n - k, k);
+	uint64_t h = (a * 0x9e3779b97f4a7c15ULL) ^ ((z ^ (uint64_t)n) * 0xc2b2ae3d27d4eb4fULL);
+	return h ^ (h >> 31); /* the slot index takes the low bits */
+}
+
+static struct dentry *dset_slot(const struct dset *d, const char *p, size_t n, uint64_t h)
+{
+	for (uint32_t i = (uint32_t)h & d->mask;; i = (i + 1) & d->mask) {
+		struct dentry *e = &d->v[i];
+		if (!e->s || (e->h == h && e->len == n && memcmp(e->s, p, n) == 0))
+			return e;
+	}
+}
+
+static bool dset_has(const struct dset *d, const char *p, size_t n, uint64_t h)
+{
+	if (!d->live)
 		return false;
-	size_t i = 0;
-	for (;;) {
-		if (sset_find(&b->dualuse, host + i, n - i))
+	const struct dentry *e = dset_slot(d, p, n, h);
+	return e->s && !e->gone;
+}
+
+/* Add (or, with gone, take off) a name. */
+static int dset_put(struct dset *d, const char *p, size_t n, bool gone)
+{
+	if (!d->v || (d->n + 1) * 2 > d->mask + 1) {
+		uint32_t ncap = d->v ? (d->mask + 1) * 2 : 256;
+		struct dentry *nv = calloc(ncap, sizeof *nv);
+		if (!nv)
+			return -1;
+		for (uint32_t i = 0; d->v && i <= d->mask; i++) {
+			if (!d->v[i].s)
+				continue;
+			uint32_t j = (uint32_t)d->v[i].h & (ncap - 1);
+			while (nv[j].s)
+				j = (j + 1) & (ncap - 1);
+			nv[j] = d->v[i];
+		}
+		free(d->v);
+		d->v = nv;
+		d->mask = ncap - 1;
+	}
+	uint64_t h = dhash(p, n);
+	struct dentry *e = dset_slot(d, p, n, h);
+	if (!e->s) {
+		if (gone)
+			return 0; /* nothing to take off */
+		if (!(e->s = malloc(n + 1)))
+			return -1;
+		memcpy(e->s, p, n);
+		e->s[n] = '\0';
+		e->h = h;
+		e->len = (uint32_t)n;
+		d->n++;
+		d->live++;
+	} else if (e->gone != gone) {
+		d->live += gone ? (uint32_t)-1 : 1;
+	}
+	e->gone = gone;
+	return 0;
+}
+
+static void dset_free(struct dset *d)
+{
+	for (uint32_t i = 0; d->v && i <= d->mask; i++)
+		free(d->v[i].s);
+	free(d->v);
+	memset(d, 0, sizeof *d);
+}
+
+/* Is host (normalised) or a name above it on the list? */
+static bool dualuse_match(const struct ioc_b *b, const char *host, size_t n, size_t t2)
+{
+	if (!b->dualuse.live)
+		return false;
+	/* every entry has two labels or more: a host can only be on the list
+	 * when its last two labels (t2 bytes, 0: not known) end an entry; one
+	 * probe for most hosts */
+	size_t t = n, dots = 0;
+	if (t2) {
+		t = n - t2;
+		dots = t > 0 ? 2 : memchr(host, '.', n) != NULL;
+	} else {
+		while (t > 0 && !(host[t - 1] == '.' && ++dots == 2))
+			t--;
+	}
+	if (dots == 0 || !dset_has(&b->dubase, host + t, n - t, dhash(host + t, n - t)))
+		return false;
+	for (size_t i = 0;;) {
+		if (dset_has(&b->dualuse, host + i, n - i, dhash(host + i, n - i)))
 			return true;
 		const char *d = memchr(host + i, '.', n - i);
 		if (!d)
@@ -407,46 +595,118 @@ static bool dualuse_match(const struct ioc_b *b, const char *host, size_t n)
 	}
 }
 
-static int load_dualuse_file(struct ioc_b *b, const char *path, char *err, size_t errlen)
+/*
+ * Read a dual-use list (text of len bytes, named name for messages) into b.
+ * Each entry is a host name, a provider:tenant pattern or a tenant host name
+ * (stored as its tenant), optionally after '!' to take it off.  A bad entry
+ * fails the load with "name:line: why".
+ */
+static int dualuse_parse(struct ioc_b *b, const char *name, const char *txt, size_t len,
+                         char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	char line[SW_IOC_LINE_MAX];
+	char en[256];
+	sw_esc_buf(en, sizeof en, name, strlen(name));
 	unsigned long ln = 0;
-	while (fgets(line, sizeof line, f)) {
+	for (size_t off = 0; off < len;) {
+		const char *ls = txt + off;
+		const char *nl = memchr(ls, '\n', len - off);
+		size_t ll = nl ? (size_t)(nl - ls) : len - off;
+		off += ll + (nl ? 1 : 0);
 		ln++;
-		size_t ll = strlen(line);
-		while (ll && (line[ll - 1] == '\n' || line[ll - 1] == '\r'))
-			line[--ll] = '\0';
-		const char *p = line, *end = line + ll, *tok;
-		while (p < end && (*p == ' ' || *p == '\t'))
+		const char *p = ls, *end = ls + ll, *tok;
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
 			p++;
-		if (p == end || *p == '#' || *p == '\n' || *p == '\r')
+		if (p == end || *p == '#')
 			continue;
 		size_t tl = ioc_token(&p, end, &tok);
+		while (tl && (tok[tl - 1] == '\r'))
+			tl--;
+		bool gone = tl && tok[0] == '!';
+		if (gone) {
+			tok++;
+			tl--;
+		}
+		char e[128];
+		sw_esc_buf(e, sizeof e, tok, tl);
+		char key[SW_HOST_BUF + 32];
+		size_t kl;
+		const char *colon = memchr(tok, ':', tl);
+		enum ioc_provider prov = colon ? ioc_provider_by_name(tok, (size_t)(colon - tok)) :
+		                                 IOC_PROV_NONE;
 		char h[SW_HOST_BUF];
 		size_t hl;
-		if (hn_normalise((const uint8_t *)tok, tl, h, &hl) != HN_NAME) {
-			char e[128];
-			sw_esc_buf(e, sizeof e, tok, tl);
-			snprintf(err, errlen, "%s:%lu: not a host name: %s", path, ln, e);
-			fclose(f);
-			return -1;
-		}
-		if (!sset_find(&b->dualuse, h, hl)) {
-			char *d = arena_strndup(b->s, h, hl);
-			if (!d || sset_add(&b->dualuse, d) != 0) {
-				fclose(f);
-				snprintf(err, errlen, "out of memory");
+		const char *why = NULL;
+		if (prov != IOC_PROV_NONE) {
+			/* provider:tenant */
+			size_t t = tl - (size_t)(colon - tok) - 1;
+			if (t >= SW_HOST_BUF || !ioc_tenant_valid(prov, colon + 1, t, &why)) {
+				snprintf(err, errlen, "%s:%lu: %s: not a valid tenant (%s)", en, ln, e,
+				         why ? why : "too long");
 				return -1;
 			}
+			memcpy(key, tok, tl);
+			kl = tl;
+		} else if (hn_normalise((const uint8_t *)tok, tl, h, &hl) == HN_NAME) {
+			char t[SW_HOST_BUF];
+			struct ioc_tsplit ts;
+			ioc_tenant_split(h, hl, NULL, 0, t, sizeof t, &ts);
+			if (ts.prov != IOC_PROV_NONE && ts.tlen) {
+				kl = (size_t)snprintf(key, sizeof key, "%s:%s", ioc_provider_name(ts.prov), t);
+			} else if (!memchr(h, '.', hl)) {
+				snprintf(err, errlen, "%s:%lu: %s: a top-level domain alone would mark "
+				         "every name under it", en, ln, e);
+				return -1;
+			} else {
+				memcpy(key, h, hl);
+				kl = hl;
+				size_t t2 = hl, dots = 0;
+				while (t2 > 0 && !(h[t2 - 1] == '.' && ++dots == 2))
+					t2--;
+				if (!gone && dset_put(&b->dubase, h + t2, hl - t2, false) != 0) {
+					snprintf(err, errlen, "out of memory");
+					return -1;
+				}
+			}
+		} else {
+			snprintf(err, errlen, "%s:%lu: not a host name or provider:tenant: %s", en, ln, e);
+			return -1;
+		}
+		if (dset_put(&b->dualuse, key, kl, gone) != 0) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
 		}
 	}
-	fclose(f);
 	return 0;
+}
+
+static int load_dualuse_file(struct ioc_b *b, const char *path, char *err, size_t errlen)
+{
+	size_t len;
+	char *txt = read_file(path, &len, err, errlen);
+	if (!txt)
+		return -1;
+	int rc = dualuse_parse(b, path, txt, len, err, errlen);
+	big_free(txt, len + 1);
+	return rc;
+}
+
+/* Byte classes for plain_host (bits, so a whole name's are or-ed). */
+enum { HC_LOW = 1, HC_DIGIT = 2, HC_DOT = 4, HC_UPPER = 8, HC_BAD = 16 };
+static uint8_t hclass[256];
+static pthread_once_t hclass_once = PTHREAD_ONCE_INIT;
+
+static void hclass_init(void)
+{
+	for (int c = 0; c < 256; c++)
+		hclass[c] = HC_BAD;
+	for (int c = 'a'; c <= 'z'; c++) {
+		hclass[c] = HC_LOW;
+		hclass[c - 'a' + 'A'] = HC_UPPER;
+	}
+	for (int c = '0'; c <= '9'; c++)
+		hclass[c] = HC_DIGIT;
+	hclass['-'] = hclass['_'] = HC_LOW;
+	hclass['.'] = HC_DOT;
 }
 
 static struct ioc_b *b_new(const struct ioc_load_opts *o, char *err, size_t errlen)
@@ -472,17 +732,17 @@ static struct ioc_b *b_new(const struct ioc_load_opts *o, char *err, size_t errl
 	s->k0 = seed[0];
 	s->k1 = seed[1];
 	s->bytes = sizeof *s;
-	if (!o || !o->no_dualuse_builtin)
-		for (size_t i = 0; dualuse_builtin[i]; i++)
-			if (sset_add(&b->dualuse, dualuse_builtin[i]) != 0)
-				goto oom;
+	pthread_once(&hclass_once, hclass_init);
+	if ((!o || !o->no_dualuse_builtin) &&
+	    dualuse_parse(b, "dual-use.txt (built in)", (const char *)sw_dualuse_list,
+	                  (size_t)sw_dualuse_list_len, err, errlen) != 0)
+		goto fail;
 	if (o && o->dualuse_file && load_dualuse_file(b, o->dualuse_file, err, errlen) != 0)
 		goto fail;
 	return b;
-oom:
-	snprintf(err, errlen, "out of memory");
 fail:
-	sset_free(&b->dualuse);
+	dset_free(&b->dualuse);
+	dset_free(&b->dubase);
 	ioc_set_free(s);
 	free(b);
 	return NULL;
@@ -493,8 +753,9 @@ static struct ioc_set *b_finish(struct ioc_b *b)
 {
 	struct ioc_set *s = b->s;
 	sset_free(&b->intern);
-	sset_free(&b->dualuse);
-	free(b->tail);
+	dset_free(&b->dualuse);
+	dset_free(&b->dubase);
+	big_free(b->tail, (size_t)b->s->cap * sizeof *b->tail);
 	free(b);
 	return s;
 }
@@ -503,8 +764,9 @@ static void b_abort(struct ioc_b *b)
 {
 	struct ioc_set *s = b->s;
 	sset_free(&b->intern);
-	sset_free(&b->dualuse);
-	free(b->tail);
+	dset_free(&b->dualuse);
+	dset_free(&b->dubase);
+	big_free(b->tail, (size_t)b->s->cap * sizeof *b->tail);
 	free(b);
 	ioc_set_free(s);
 }
@@ -525,17 +787,27 @@ static int b_reserve(struct ioc_b *b, uint32_t want)
 		want = SW_IOC_RULES_MAX;
 	if (want <= s->cap)
 		return 0;
-	struct ioc_rule *nr = realloc(s->rules, (size_t)want * sizeof *nr);
-	if (!nr)
+	/* all three move together, so that each one's size stays cap * size
+	 * (big_free needs it) */
+	struct ioc_rule *nr = big_alloc((size_t)want * sizeof *nr);
+	struct ikey *nk = big_alloc((size_t)want * sizeof *nk);
+	uint32_t *nt = big_alloc((size_t)want * sizeof *nt);
+	if (!nr || !nk || !nt) {
+		big_free(nr, (size_t)want * sizeof *nr);
+		big_free(nk, (size_t)want * sizeof *nk);
+		big_free(nt, (size_t)want * sizeof *nt);
 		return -1;
+	}
+	if (s->n) {
+		memcpy(nr, s->rules, (size_t)s->n * sizeof *nr);
+		memcpy(nk, s->keys, (size_t)s->n * sizeof *nk);
+		memcpy(nt, b->tail, (size_t)s->n * sizeof *nt);
+	}
+	big_free(s->rules, (size_t)s->cap * sizeof *nr);
+	big_free(s->keys, (size_t)s->cap * sizeof *nk);
+	big_free(b->tail, (size_t)s->cap * sizeof *nt);
 	s->rules = nr;
-	struct ikey *nk = realloc(s->keys, (size_t)want * sizeof *nk);
-	if (!nk)
-		return -1;
 	s->keys = nk;
-	uint32_t *nt = realloc(b->tail, (size_t)want * sizeof *nt);
-	if (!nt)
-		return -1;
 	b->tail = nt;
 	s->bytes += (size_t)(want - s->cap) * (sizeof *nr + sizeof *nk);
 	s->cap = want;
@@ -553,19 +825,28 @@ static enum ioc_add_res add_rule(struct ioc_b *b, const struct ioc_cand *c,
                                  uint8_t type, uint8_t prov, const char *pattern,
                                  size_t patlen, size_t keyoff, size_t keylen,
                                  const char *binkey, size_t pathoff, uint8_t conf,
-                                 char *err, size_t errlen)
+                                 unsigned labels, char *err, size_t errlen)
 {
 	struct ioc_set *s = b->s;
-	const char *fam = intern_cached(b, 0, c->family && *c->family ? c->family : "unknown");
-	const char *com = intern_cached(b, 1, c->comment ? c->comment : "");
-	const char *cat = intern_cached(b, 2, c->category ? c->category : "");
+	const char *fp = c->family ? c->family : "";
+	size_t fl = c->familylen ? c->familylen : strlen(fp);
+	if (fl == 0) {
+		fp = "unknown";
+		fl = 7;
+	}
+	const char *cp = c->comment ? c->comment : "";
+	const char *gp = c->category ? c->category : "";
+	const char *fam = intern_cached(b, 0, fp, fl);
+	const char *com = intern_cached(b, 1, cp, c->commentlen ? c->commentlen : strlen(cp));
+	const char *cat = intern_cached(b, 2, gp, strlen(gp));
 	if (!fam || !com || !cat)
 		goto oom;
 
 	/* an identical rule already there (same key, type, family, source,
 	 * path)?  merge: keep the first, the higher confidence, both comments */
 	const char *key = binkey ? binkey : pattern + keyoff;
-	uint32_t h = key_hash(s, key, keylen);
+	uint32_t h = c->hint && c->hintlen == keylen && memcmp(c->hint, key, keylen) == 0 ?
+	             c->hinthash : key_hash(s, key, keylen);
 	uint32_t head = ht_find_h(s, key, keylen, h);
 	for (uint32_t r = head; r != NONE; r = s->keys[r].next) {
 		struct ioc_rule *o = &s->rules[r];
@@ -642,7 +923,7 @@ static enum ioc_add_res add_rule(struct ioc_b *b, const struct ioc_cand *c,
 		b->tail[head] = id;
 	}
 	if (type == IOC_DOMAIN || type == IOC_EXACT || type == IOC_URL) {
-		unsigned nl = count_labels(key, keylen);
+		unsigned nl = labels ? labels : count_labels(key, keylen);
 		if (nl > s->max_labels)
 			s->max_labels = nl;
 	} else if (type == IOC_S3 || type == IOC_TENANT) {
@@ -695,12 +976,10 @@ static enum ioc_add_res add_tenant(struct ioc_b *b, const struct ioc_cand *c,
 	char pat[SW_HOST_BUF + 32];
 	int pl = snprintf(pat, sizeof pat, "%s:%.*s", ioc_provider_name(p), (int)tl, low);
 	int conf = default_conf(c, IOC_CONF_HIGH);
-	char dk[SW_HOST_BUF + 32];
-	memcpy(dk, pat, (size_t)pl);
-	if (conf > IOC_CONF_LOW && b->dualuse.v && sset_find(&b->dualuse, dk, (size_t)pl))
+	if (conf > IOC_CONF_LOW && dset_has(&b->dualuse, pat, (size_t)pl, dhash(pat, (size_t)pl)))
 		conf = IOC_CONF_LOW;
 	return add_rule(b, c, p == IOC_PROV_S3 ? IOC_S3 : IOC_TENANT, (uint8_t)p, pat,
-	                (size_t)pl, 0, (size_t)pl, NULL, 0, (uint8_t)conf, err, errlen);
+	                (size_t)pl, 0, (size_t)pl, NULL, 0, (uint8_t)conf, 0, err, errlen);
 }
 
 /* IP or CIDR rule from the text a (no '/') and prefix length plen (-1: full). */
@@ -760,7 +1039,7 @@ static enum ioc_add_res add_ip(struct ioc_b *b, const struct ioc_cand *c,
 	else
 		s->v6lens[plen / 64] |= 1ULL << (plen % 64);
 	return add_rule(b, c, IOC_IP, 0, pat, (size_t)pl, 0, (size_t)(2 + nbytes), key, 0,
-	                (uint8_t)default_conf(c, IOC_CONF_LOW), err, errlen);
+	                (uint8_t)default_conf(c, IOC_CONF_LOW), 0, err, errlen);
 }
 
 /* Replace defanged spellings in place: "[.]" "(.)" "{.}" "[dot]" -> ".",
@@ -988,6 +1267,105 @@ void ioc_b_count(struct ioc_b *b, const char *field)
 	}
 }
 
+/*
+ * The common end of b_add: host is a normalised host name (lower case, no
+ * trailing dot, hl bytes, NUL-terminated) of labels labels whose last two
+ * are t2 bytes long (0, 0: not counted yet), path the request path of a URL
+ * rule (NULL/0 when none).  Placeholders, tenant host names, shared
+ * platforms, the dual-use list, then the rule.
+ */
+static enum ioc_add_res add_host(struct ioc_b *b, const struct ioc_cand *c, const char *host,
+                                 size_t hl, unsigned labels, size_t t2, const char *path,
+                                 size_t pathlen, char *err, size_t errlen)
+{
+	const char *orig = c->text;
+	if (c->lenient && placeholder(host, hl)) {
+		ioc_b_warn(b, c->line, c->where, "skipped %s: looks like a placeholder, not a name", host);
+		return IOC_ADD_SKIPPED;
+	}
+
+	/* path: keep up to '#'; a lone "/" is no path */
+	if (path) {
+		const char *hash = memchr(path, '#', pathlen);
+		if (hash)
+			pathlen = (size_t)(hash - path);
+		for (size_t i = 0; i < pathlen; i++)
+			if (path[i] == ' ' || path[i] == '\t')
+				return fail_or_skip(b, c, err, errlen, "blank in path", orig, c->textlen);
+		if (pathlen == 1 && path[0] == '/')
+			pathlen = 0;
+		if (pathlen && path[0] != '/') {
+			/* "host?query": keep it as a path "/?query" is odd; refuse */
+			return fail_or_skip(b, c, err, errlen, "path must start with '/'", orig, c->textlen);
+		}
+		if (pathlen > SW_PATH_STORE)
+			return fail_or_skip(b, c, err, errlen, "path too long", orig, c->textlen);
+	}
+
+	/* cloud tenants: <bucket>.s3...amazonaws.com, s3.amazonaws.com/<bucket> */
+	char t[SW_HOST_BUF];
+	struct ioc_tsplit ts;
+	ioc_tenant_split2(host, hl, t2, pathlen ? path : NULL, pathlen, t, sizeof t, &ts);
+	if (!c->exact) {
+		if (ts.prov != IOC_PROV_NONE && ts.tlen) {
+			char pe[300], te[300];
+			sw_esc_buf(pe, sizeof pe, pathlen ? path : "", pathlen);
+			sw_esc_buf(te, sizeof te, t, ts.tlen);
+			ioc_b_warn(b, c->line, c->where, "note: %s%s%s read as %s:%s (%s)",
+			           host, pathlen ? " " : "", pe, ioc_provider_name(ts.prov), te,
+			           ts.from_path ? "path-style" : "tenant host name");
+			return add_tenant(b, c, ts.prov, t, ts.tlen, err, errlen);
+		}
+	}
+	const char *why = ioc_platform_refusal_split(host, hl, &ts);
+	if (why && pathlen) {
+		/* a URL on a shared platform: the URL rule is precise, a host
+		 * rule would not be */
+		int conf = default_conf(c, IOC_CONF_HIGH);
+		char pat[SW_HOST_BUF + SW_PATH_STORE + 2];
+		memcpy(pat, host, hl);
+		memcpy(pat + hl, path, pathlen);
+		if (c->lenient)
+			ioc_b_warn(b, c->line, c->where, "note: URL rule only, no host rule on %s: %s",
+			           host, why);
+		return add_rule(b, c, IOC_URL, 0, pat, hl + pathlen, 0, hl, NULL, hl, (uint8_t)conf,
+		                labels, err, errlen);
+	}
+	if (why) {
+		char e[400];
+		snprintf(e, sizeof e, "refused: %s", why);
+		if (c->lenient) {
+			ioc_b_warn(b, c->line, c->where, "refused %s: %s", host, why);
+			return IOC_ADD_SKIPPED;
+		}
+		return fail_or_skip(b, c, err, errlen, e, host, hl);
+	}
+
+	int conf = default_conf(c, IOC_CONF_HIGH);
+	if (conf > IOC_CONF_LOW && dualuse_match(b, host, hl, t2))
+		conf = IOC_CONF_LOW;
+
+	if (pathlen) {
+		char pat[SW_HOST_BUF + SW_PATH_STORE + 2];
+		memcpy(pat, host, hl);
+		memcpy(pat + hl, path, pathlen);
+		enum ioc_add_res r = add_rule(b, c, IOC_URL, 0, pat, hl + pathlen, 0, hl, NULL, hl,
+		                              (uint8_t)conf, labels, err, errlen);
+		if (r != IOC_ADD_OK || !c->lenient)
+			return r;
+		ioc_b_warn(b, c->line, c->where, "note: URL also read as host rule %s", host);
+	}
+	if (c->exact) {
+		char pat[SW_HOST_BUF + 1];
+		pat[0] = '=';
+		memcpy(pat + 1, host, hl);
+		return add_rule(b, c, IOC_EXACT, 0, pat, hl + 1, 1, hl, NULL, 0, (uint8_t)conf,
+		                labels, err, errlen);
+	}
+	return add_rule(b, c, IOC_DOMAIN, 0, host, hl, 0, hl, NULL, 0, (uint8_t)conf, labels,
+	                err, errlen);
+}
+
 static enum ioc_add_res b_add(struct ioc_b *b, const struct ioc_cand *c, char *err, size_t errlen);
 
 enum ioc_add_res ioc_b_add(struct ioc_b *b, const struct ioc_cand *c, char *err, size_t errlen)
@@ -1002,11 +1380,87 @@ enum ioc_add_res ioc_b_add(struct ioc_b *b, const struct ioc_cand *c, char *err,
 	return r;
 }
 
+/*
+ * Fast path: is p[0..n) a plain host name, i.e. one that hn_normalise would
+ * accept unchanged except for case (LDH and '_' labels of 1..63 bytes, at
+ * most SW_HOST_MAX bytes, no trailing dot, no wildcard, not digits and dots
+ * only, which might be an address)?  Then its lower-case form goes to out
+ * (SW_HOST_BUF bytes), its number of labels to *labels, the length of its
+ * last two labels to *t2, and none of the repairs of b_add apply to it.  Most
+ * lines of native files and plain lists are such names.
+ */
+/* Lanes (bytes) of x in [lo, hi], as the high bit of each lane: exact, no
+ * carry crosses lanes (bytes >= 0x80 are never in range). */
+static inline uint64_t lanes_in(uint64_t x, unsigned lo, unsigned hi)
+{
+	const uint64_t ones = 0x0101010101010101ULL, low7 = 0x7f7f7f7f7f7f7f7fULL;
+	uint64_t t = x & low7;
+	uint64_t ge = t + (0x80 - lo) * ones; /* high bit: t >= lo */
+	uint64_t gt = t + (0x7f - hi) * ones; /* high bit: t > hi */
+	return ge & ~gt & ~x & ~low7;
+}
+
+static bool plain_host(const char *p, size_t n, char *out, unsigned *labels, size_t *t2)
+{
+	if (n == 0 || n > SW_HOST_MAX)
+		return false;
+	unsigned seen = 0, dots = 0;
+	size_t start = 0, prev = 0; /* of the current and of the previous label */
+	size_t i = 0;
+	/* eight bytes at a time: classify, lower-case, find the dots */
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x = load64le((const uint8_t *)p + i); /* p[i] in the low lane */
+		uint64_t low = lanes_in(x, 'a', 'z') | lanes_in(x, '-', '-') | lanes_in(x, '_', '_');
+		uint64_t up = lanes_in(x, 'A', 'Z');
+		uint64_t dig = lanes_in(x, '0', '9');
+		uint64_t dot = lanes_in(x, '.', '.');
+		if ((low | up | dig | dot) != 0x8080808080808080ULL)
+			return false; /* a byte of no name: the slow path says which */
+		seen |= (low ? HC_LOW : 0) | (up ? HC_UPPER : 0);
+		x |= up >> 2; /* 0x80 >> 2 = 0x20: upper to lower case */
+		store64le((uint8_t *)out + i, x);
+		for (; dot; dot &= dot - 1) {
+			size_t d = i + (size_t)__builtin_ctzll(dot) / 8;
+			if (d == start || d - start > SW_LABEL_MAX)
+				return false;
+			prev = start;
+			start = d + 1;
+			dots++;
+		}
+	}
+	for (; i < n; i++) {
+		uint8_t ch = (uint8_t)p[i];
+		unsigned k = hclass[ch];
+		seen |= k;
+		if (k == HC_DOT) {
+			if (i == start || i - start > SW_LABEL_MAX)
+				return false;
+			prev = start;
+			start = i + 1;
+			dots++;
+		}
+		out[i] = (char)(ch | ((k & HC_UPPER) << 2)); /* upper + 0x20 */
+	}
+	if ((seen & HC_BAD) || n == start || n - start > SW_LABEL_MAX ||
+	    !(seen & (HC_LOW | HC_UPPER)))
+		return false;
+	out[n] = '\0';
+	*labels = dots + 1;
+	*t2 = n - prev;
+	return true;
+}
+
 static enum ioc_add_res b_add(struct ioc_b *b, const struct ioc_cand *c, char *err, size_t errlen)
 {
 	char buf[SW_IOC_LINE_MAX];
 	size_t n = c->textlen;
 	const char *orig = c->text;
+
+	/* a plain host name (defanging aside: "hxxp" is letters too) */
+	unsigned labels;
+	size_t t2;
+	if (plain_host(orig, n, buf, &labels, &t2) && !(c->lenient && memmem(buf, n, "hxxp", 4)))
+		return add_host(b, c, buf, n, labels, t2, NULL, 0, err, errlen);
 
 	if (n == 0)
 		return fail_or_skip(b, c, err, errlen, "empty pattern", "", 0);
@@ -1144,103 +1598,20 @@ static enum ioc_add_res b_add(struct ioc_b *b, const struct ioc_cand *c, char *e
 		snprintf(e, sizeof e, "not a host name (%s)", hn_res_str(hr));
 		return fail_or_skip(b, c, err, errlen, e, orig, c->textlen);
 	}
-	if (c->lenient && placeholder(host, hl)) {
-		ioc_b_warn(b, c->line, c->where, "skipped %s: looks like a placeholder, not a name", host);
-		return IOC_ADD_SKIPPED;
-	}
-
-	/* path: keep up to '#'; a lone "/" is no path */
-	if (path) {
-		const char *hash = memchr(path, '#', pathlen);
-		if (hash)
-			pathlen = (size_t)(hash - path);
-		for (size_t i = 0; i < pathlen; i++)
-			if (path[i] == ' ' || path[i] == '\t')
-				return fail_or_skip(b, c, err, errlen, "blank in path", orig, c->textlen);
-		if (pathlen == 1 && path[0] == '/')
-			pathlen = 0;
-		if (pathlen && path[0] != '/') {
-			/* "host?query": keep it as a path "/?query" is odd; refuse */
-			return fail_or_skip(b, c, err, errlen, "path must start with '/'", orig, c->textlen);
-		}
-		if (pathlen > SW_PATH_STORE)
-			return fail_or_skip(b, c, err, errlen, "path too long", orig, c->textlen);
-	}
-
-	/* cloud tenants: <bucket>.s3...amazonaws.com, s3.amazonaws.com/<bucket> */
-	char t[SW_HOST_BUF];
-	struct ioc_tsplit ts;
-	ioc_tenant_split(host, hl, pathlen ? path : NULL, pathlen, t, sizeof t, &ts);
-	if (!c->exact) {
-		if (ts.prov != IOC_PROV_NONE && ts.tlen) {
-			char pe[300], te[300];
-			sw_esc_buf(pe, sizeof pe, pathlen ? path : "", pathlen);
-			sw_esc_buf(te, sizeof te, t, ts.tlen);
-			ioc_b_warn(b, c->line, c->where, "note: %s%s%s read as %s:%s (%s)",
-			           host, pathlen ? " " : "", pe, ioc_provider_name(ts.prov), te,
-			           ts.from_path ? "path-style" : "tenant host name");
-			return add_tenant(b, c, ts.prov, t, ts.tlen, err, errlen);
-		}
-	}
-	const char *why = ioc_platform_refusal_split(host, hl, &ts);
-	if (why && pathlen) {
-		/* a URL on a shared platform: the URL rule is precise, a host
-		 * rule would not be */
-		int conf = default_conf(c, IOC_CONF_HIGH);
-		char pat[SW_HOST_BUF + SW_PATH_STORE + 2];
-		memcpy(pat, host, hl);
-		memcpy(pat + hl, path, pathlen);
-		if (c->lenient)
-			ioc_b_warn(b, c->line, c->where, "note: URL rule only, no host rule on %s: %s",
-			           host, why);
-		return add_rule(b, c, IOC_URL, 0, pat, hl + pathlen, 0, hl, NULL, hl, (uint8_t)conf,
-		                err, errlen);
-	}
-	if (why) {
-		char e[400];
-		snprintf(e, sizeof e, "refused: %s", why);
-		if (c->lenient) {
-			ioc_b_warn(b, c->line, c->where, "refused %s: %s", host, why);
-			return IOC_ADD_SKIPPED;
-		}
-		return fail_or_skip(b, c, err, errlen, e, host, hl);
-	}
-
-	int conf = default_conf(c, IOC_CONF_HIGH);
-	if (conf > IOC_CONF_LOW && dualuse_match(b, host, hl))
-		conf = IOC_CONF_LOW;
-
-	if (pathlen) {
-		char pat[SW_HOST_BUF + SW_PATH_STORE + 2];
-		memcpy(pat, host, hl);
-		memcpy(pat + hl, path, pathlen);
-		enum ioc_add_res r = add_rule(b, c, IOC_URL, 0, pat, hl + pathlen, 0, hl, NULL, hl,
-		                              (uint8_t)conf, err, errlen);
-		if (r != IOC_ADD_OK || !c->lenient)
-			return r;
-		ioc_b_warn(b, c->line, c->where, "note: URL also read as host rule %s", host);
-	}
-	if (c->exact) {
-		char pat[SW_HOST_BUF + 1];
-		pat[0] = '=';
-		memcpy(pat + 1, host, hl);
-		return add_rule(b, c, IOC_EXACT, 0, pat, hl + 1, 1, hl, NULL, 0, (uint8_t)conf,
-		                err, errlen);
-	}
-	return add_rule(b, c, IOC_DOMAIN, 0, host, hl, 0, hl, NULL, 0, (uint8_t)conf, err, errlen);
+	return add_host(b, c, host, hl, 0, 0, path, pathlen, err, errlen);
 }
 
 /* ---- loading ------------------------------------------------------------- */
 
-static int feed_add(struct ioc_b *b, const char *source, enum ioc_format f,
-                    const void *buf, size_t len)
+/* A new input in the set's feed list (its digest still empty), or NULL. */
+static struct ioc_feed *feed_new(struct ioc_b *b, const char *source, enum ioc_format f)
 {
 	struct ioc_set *s = b->s;
 	if (s->nfeeds == s->feedcap) {
 		size_t nc = s->feedcap ? s->feedcap * 2 : 4;
 		struct ioc_feed *nf = realloc(s->feeds, nc * sizeof *nf);
 		if (!nf)
-			return -1;
+			return NULL;
 		s->feeds = nf;
 		s->feedcap = nc;
 	}
@@ -1248,17 +1619,48 @@ static int feed_add(struct ioc_b *b, const char *source, enum ioc_format f,
 	memset(fd, 0, sizeof *fd);
 	fd->source = source;
 	fd->format = ioc_format_str(f);
-	unsigned char md[32];
-	unsigned int mdl = 0;
-	if (EVP_Digest(buf, len, md, &mdl, EVP_sha256(), NULL) != 1 || mdl != 32)
-		return -1;
+	return fd;
+}
+
+static void feed_set_sha256(struct ioc_feed *fd, const unsigned char md[32])
+{
 	static const char hx[] = "0123456789abcdef";
 	for (int i = 0; i < 32; i++) {
 		fd->sha256[2 * i] = hx[md[i] >> 4];
 		fd->sha256[2 * i + 1] = hx[md[i] & 15];
 	}
 	fd->sha256[64] = '\0';
+}
+
+static int feed_add(struct ioc_b *b, const char *source, enum ioc_format f,
+                    const void *buf, size_t len)
+{
+	struct ioc_feed *fd = feed_new(b, source, f);
+	unsigned char md[32];
+	unsigned int mdl = 0;
+	if (!fd || EVP_Digest(buf, len, md, &mdl, EVP_sha256(), NULL) != 1 || mdl != 32)
+		return -1;
+	feed_set_sha256(fd, md);
 	return 0;
+}
+
+/* Newlines in p[0..n), eight bytes at a time (a byte is '\n' exactly when
+ * the high bit of its lane is set below; no carry crosses lanes). */
+static size_t count_newlines(const char *p, size_t n)
+{
+	const uint64_t nl = 0x0a0a0a0a0a0a0a0aULL, low7 = 0x7f7f7f7f7f7f7f7fULL;
+	size_t c = 0, i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+		memcpy(&x, p + i, 8);
+		x ^= nl; /* '\n' lanes are now zero */
+		uint64_t y = (x & low7) + low7;
+		uint64_t m = ~(y | x | low7) >> 7; /* 1 in each '\n' lane */
+		c += (size_t)((m * 0x0101010101010101ULL) >> 56); /* sum of the lanes */
+	}
+	for (; i < n; i++)
+		c += p[i] == '\n';
+	return c;
 }
 
 static int import_buf(struct ioc_b *b, const char *source, const char *buf, size_t len,
@@ -1267,6 +1669,14 @@ static int import_buf(struct ioc_b *b, const char *source, const char *buf, size
 	b->source = intern(b, source, strlen(source));
 	if (!b->source) {
 		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (len >= 2 && (((unsigned char)buf[0] == 0xff && (unsigned char)buf[1] == 0xfe) ||
+	                 ((unsigned char)buf[0] == 0xfe && (unsigned char)buf[1] == 0xff))) {
+		/* a text editor's UTF-16: say so rather than "NUL byte in line" */
+		ioc_b_err(b, 1, NULL, err, errlen, "UTF-16 text (byte order mark %02x %02x): "
+		          "save the file as UTF-8 or ASCII", (unsigned char)buf[0],
+		          (unsigned char)buf[1]);
 		return -1;
 	}
 	enum ioc_format f = ioc_format_detect(buf, len);
@@ -1278,9 +1688,7 @@ static int import_buf(struct ioc_b *b, const char *source, const char *buf, size
 	int rc;
 	if (f == IOC_FMT_NATIVE || f == IOC_FMT_PLAIN || f == IOC_FMT_HOSTS || f == IOC_FMT_ECHAP_CSV) {
 		/* at most one rule per line: size the arrays and the index once */
-		size_t lines = 1;
-		for (const char *p = buf, *e = buf + len; (p = memchr(p, '\n', (size_t)(e - p))); p++)
-			lines++;
+		size_t lines = 1 + count_newlines(buf, len);
 		if (lines > SW_IOC_RULES_MAX)
 			lines = SW_IOC_RULES_MAX;
 		if (b_reserve(b, (uint32_t)(b->s->n + lines)) != 0) {
@@ -1288,14 +1696,15 @@ static int import_buf(struct ioc_b *b, const char *source, const char *buf, size
 			return -1;
 		}
 	}
+	uint32_t line = 0;
 	switch (f) {
 	case IOC_FMT_NATIVE:
-		rc = ioc_import_native(b, buf, len, err, errlen);
+		rc = ioc_import_native(b, buf, len, &line, err, errlen);
 		break;
 	case IOC_FMT_HOSTS:
 	case IOC_FMT_PLAIN:
 	case IOC_FMT_ECHAP_CSV:
-		rc = ioc_import_lines(b, f, buf, len, err, errlen);
+		rc = ioc_import_lines(b, f, buf, len, &line, err, errlen);
 		break;
 	case IOC_FMT_ECHAP_YAML:
 		rc = ioc_import_echap_yaml(b, buf, len, err, errlen);
@@ -1313,7 +1722,8 @@ static int import_buf(struct ioc_b *b, const char *source, const char *buf, size
 	return rc;
 }
 
-/* Read a whole file (at most SW_IOC_FILE_MAX bytes). */
+/* Read a whole file (at most SW_IOC_FILE_MAX bytes), NUL-terminated; free
+ * it with big_free(buf, *len + 1). */
 static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
 {
 	char ep[256];
@@ -1335,7 +1745,7 @@ static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
 		return NULL;
 	}
 	size_t n = (size_t)st.st_size;
-	char *buf = malloc(n + 1);
+	char *buf = big_alloc(n + 1);
 	if (!buf) {
 		snprintf(err, errlen, "%s: out of memory", ep);
 		fclose(f);
@@ -1344,7 +1754,7 @@ static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
 	size_t got = fread(buf, 1, n, f);
 	if (got != n || ferror(f)) {
 		snprintf(err, errlen, "%s: read error", ep);
-		free(buf);
+		big_free(buf, n + 1);
 		fclose(f);
 		return NULL;
 	}
@@ -1352,6 +1762,169 @@ static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
 	buf[n] = '\0';
 	*len = n;
 	return buf;
+}
+
+/*
+ * A file that gives no rule at all (empty, only comments and blank lines,
+ * every value skipped) is refused: it is almost always the wrong file or a
+ * failed download, and would leave what it was meant to watch unwatched
+ * without a word (docs/hardening.md).  0, or -1 with err.
+ */
+static bool line_format(enum ioc_format f)
+{
+	return f == IOC_FMT_NATIVE || f == IOC_FMT_PLAIN || f == IOC_FMT_HOSTS ||
+	       f == IOC_FMT_ECHAP_CSV;
+}
+
+/*
+ * A big file in a line format (f), open at fp, read in chunks of whole
+ * lines (buf: SW_IOC_READ_CHUNK bytes) rather than whole: a million native
+ * rules are ~40 MB that would otherwise be held, and first zero-filled by
+ * the kernel, only to be read once.  A first pass counts the lines, so that
+ * the rules and the index are sized once as for a buffer; the second parses
+ * them and digests exactly the bytes it parses.  0, or -1 with err.
+ */
+static int import_stream(struct ioc_b *b, const char *path, FILE *fp, enum ioc_format f,
+                         char *buf, char *err, size_t errlen)
+{
+	char ep[256];
+	sw_esc_buf(ep, sizeof ep, path, strlen(path));
+	size_t lines = 1, got;
+	rewind(fp);
+	while ((got = fread(buf, 1, SW_IOC_READ_CHUNK, fp)) > 0)
+		lines += count_newlines(buf, got);
+	if (ferror(fp)) {
+		snprintf(err, errlen, "%s: read error", ep);
+		return -1;
+	}
+	if (lines > SW_IOC_RULES_MAX)
+		lines = SW_IOC_RULES_MAX;
+	b->source = intern(b, path, strlen(path));
+	size_t fi = b->s->nfeeds;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	if (!b->source || !feed_new(b, b->source, f) || !md ||
+	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+	    b_reserve(b, (uint32_t)(b->s->n + lines)) != 0) {
+		EVP_MD_CTX_free(md);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	uint32_t before = b->s->n, line = 0;
+	size_t keep = 0; /* bytes of an unfinished line carried to the next chunk */
+	int rc = 0;
+	rewind(fp);
+	for (;;) {
+		got = fread(buf + keep, 1, SW_IOC_READ_CHUNK - keep, fp);
+		if (ferror(fp)) {
+			snprintf(err, errlen, "%s: read error", ep);
+			rc = -1;
+			break;
+		}
+		EVP_DigestUpdate(md, buf + keep, got);
+		size_t have = keep + got, end = have;
+		bool eof = feof(fp);
+		if (!eof) {
+			const char *nl = memrchr(buf, '\n', have);
+			if (!nl) {
+				/* a line longer than a chunk: an error in a native
+				 * file, skipped in a feed, as in a buffer */
+				line++;
+				if (f == IOC_FMT_NATIVE) {
+					ioc_b_err(b, line, NULL, err, errlen, "line longer than %d bytes",
+					          SW_IOC_LINE_MAX);
+					rc = -1;
+					break;
+				}
+				ioc_b_warn(b, line, NULL, "skipped: line longer than %d bytes",
+				           SW_IOC_LINE_MAX);
+				keep = 0;
+				while ((got = fread(buf, 1, SW_IOC_READ_CHUNK, fp)) > 0) {
+					EVP_DigestUpdate(md, buf, got);
+					if ((nl = memchr(buf, '\n', got))) {
+						keep = got - (size_t)(nl + 1 - buf);
+						memmove(buf, nl + 1, keep);
+						break;
+					}
+				}
+				if (ferror(fp)) {
+					snprintf(err, errlen, "%s: read error", ep);
+					rc = -1;
+					break;
+				}
+				if (!nl)
+					break; /* the file ended inside the line */
+				continue;
+			}
+			end = (size_t)(nl + 1 - buf);
+		}
+		rc = f == IOC_FMT_NATIVE ? ioc_import_native(b, buf, end, &line, err, errlen) :
+		                           ioc_import_lines(b, f, buf, end, &line, err, errlen);
+		if (rc != 0 || eof)
+			break;
+		keep = have - end;
+		memmove(buf, buf + end, keep);
+	}
+	unsigned char dg[32];
+	unsigned int dl = 0;
+	if (EVP_DigestFinal_ex(md, dg, &dl) == 1 && dl == 32)
+		feed_set_sha256(&b->s->feeds[fi], dg);
+	EVP_MD_CTX_free(md);
+	b->s->feeds[fi].rules = b->s->n - before;
+	return rc;
+}
+
+/*
+ * Import one file: a big one in a line format in chunks (import_stream),
+ * anything else read whole.  0, or -1 with err.
+ */
+static int import_file(struct ioc_b *b, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	FILE *fp = fopen(path, "rb");
+	if (fp && fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) &&
+	    (unsigned long long)st.st_size > SW_IOC_READ_CHUNK &&
+	    (unsigned long long)st.st_size <= SW_IOC_FILE_MAX) {
+		char *buf = malloc(SW_IOC_READ_CHUNK);
+		size_t got = buf ? fread(buf, 1, SW_IOC_READ_CHUNK, fp) : 0;
+		/* a UTF-16 byte-order mark: import_buf says what it is */
+		bool utf16 = got >= 2 && (((uint8_t)buf[0] == 0xff && (uint8_t)buf[1] == 0xfe) ||
+		                          ((uint8_t)buf[0] == 0xfe && (uint8_t)buf[1] == 0xff));
+		enum ioc_format f = got ? ioc_format_detect(buf, got) : IOC_FMT_NATIVE;
+		if (got == SW_IOC_READ_CHUNK && !utf16 && line_format(f)) {
+			int rc = import_stream(b, path, fp, f, buf, err, errlen);
+			free(buf);
+			fclose(fp);
+			return rc;
+		}
+		free(buf);
+	}
+	if (fp)
+		fclose(fp);
+	size_t len;
+	char *buf = read_file(path, &len, err, errlen);
+	if (!buf)
+		return -1;
+	int rc = import_buf(b, path, buf, len, err, errlen);
+	big_free(buf, len + 1);
+	return rc;
+}
+
+static int file_gave_rules(struct ioc_b *b, const char *path, char *err, size_t errlen)
+{
+	const struct ioc_feed *fd = &b->s->feeds[b->s->nfeeds - 1];
+	if (fd->values > fd->skipped)
+		return 0;
+	char ep[256];
+	sw_esc_buf(ep, sizeof ep, path, strlen(path));
+	if (fd->values)
+		snprintf(err, errlen, "%s: no rules: all %lu values were skipped "
+		         "(`stalkerwatch ioc check -w -I FILE` says why)", ep,
+		         (unsigned long)fd->values);
+	else
+		snprintf(err, errlen, "%s: no rules: the file is empty, holds only comments, "
+		         "or none of its entries could be read (`stalkerwatch ioc check -w -I "
+		         "FILE` says why)", ep);
+	return -1;
 }
 
 struct ioc_set *ioc_set_load_opts(const char *const *files, size_t nfiles,
@@ -1376,14 +1949,9 @@ struct ioc_set *ioc_set_load_opts(const char *const *files, size_t nfiles,
 		return b_finish(b);
 	}
 	for (size_t i = 0; i < nfiles; i++) {
-		size_t len;
-		char *buf = read_file(files[i], &len, err, errlen);
-		if (!buf) {
-			b_abort(b);
-			return NULL;
-		}
-		int rc = import_buf(b, files[i], buf, len, err, errlen);
-		free(buf);
+		int rc = import_file(b, files[i], err, errlen);
+		if (rc == 0)
+			rc = file_gave_rules(b, files[i], err, errlen);
 		if (rc != 0) {
 			b_abort(b);
 			return NULL;
@@ -1427,12 +1995,12 @@ void ioc_set_free(struct ioc_set *s)
 	struct chunk *c = s->arena;
 	while (c) {
 		struct chunk *nx = c->next;
-		free(c);
+		big_free(c, sizeof(struct chunk) + c->cap);
 		c = nx;
 	}
-	free(s->rules);
-	free(s->keys);
-	free(s->slots);
+	big_free(s->rules, (size_t)s->cap * sizeof *s->rules);
+	big_free(s->keys, (size_t)s->cap * sizeof *s->keys);
+	big_free(s->slots, s->slots ? ((size_t)s->mask + 1) * sizeof *s->slots : 0);
 	free(s->feeds);
 	free(s);
 }
@@ -1510,7 +2078,39 @@ size_t ioc_match_probes(const struct ioc_set *s, const char *host, size_t hostle
 	if (pathlen)
 		origin_path(&path, &pathlen);
 
-	/* 1. label suffixes, left to right, at most max_labels deep */
+	/*
+	 * Every key this lookup probes is hashed first and its slot prefetched:
+	 * on an index bigger than the caches each probe is a cache miss, and
+	 * this way they overlap instead of adding up.  The tenant key is probed
+	 * last (its matches are listed after the host's).
+	 */
+	char tkey[SW_HOST_BUF + 32];
+	size_t tkl = 0;
+	uint32_t th = 0;
+	uint8_t thow = 0, tform = 0;
+	if (s->ntenant) {
+		struct ioc_tsplit ts;
+		char *t = tkey + 16;
+		ioc_tenant_split(host, hostlen, path, pathlen, t, SW_HOST_BUF, &ts);
+		if (ts.prov != IOC_PROV_NONE && ts.tlen) {
+			const char *pn = ioc_provider_name(ts.prov);
+			size_t pl = strlen(pn);
+			char *k = t - pl - 1;
+			memcpy(k, pn, pl);
+			k[pl] = ':';
+			tkl = pl + 1 + ts.tlen;
+			memmove(tkey, k, tkl);
+			th = key_hash(s, tkey, tkl);
+			prefetch_slot(s, th);
+			thow = ts.prov == IOC_PROV_S3 ?
+			       (ts.from_path ? IOC_HOW_S3_PATH : IOC_HOW_S3_VHOST) :
+			       (ts.from_path ? IOC_HOW_TENANT_PATH : IOC_HOW_TENANT_HOST);
+			tform = (uint8_t)ts.form;
+		}
+	}
+
+	/* 1. label suffixes, left to right, at most max_labels deep, in
+	 * batches of up to 8 */
 	if (s->max_labels) {
 		unsigned nl = count_labels(host, hostlen);
 		size_t pos = 0;
@@ -1522,51 +2122,51 @@ size_t ioc_match_probes(const struct ioc_set *s, const char *host, size_t hostle
 			pos = (size_t)(d - host) + 1;
 			lab++;
 		}
-		for (;;) {
-			np++;
-			uint32_t r = ht_find(s, host + pos, hostlen - pos);
-			for (; r != NONE; r = s->keys[r].next) {
-				uint8_t t = s->rules[r].type;
-				if (pos == 0) {
-					if (t == IOC_DOMAIN || t == IOC_EXACT)
-						emit(m, max, &found, r, IOC_HOW_EXACT, 0);
-					else if (t == IOC_URL && pathlen) {
-						const struct ikey *k = &s->keys[r];
-						const char *rp = s->rules[r].pattern + k->pathoff;
-						if (url_path_match(rp, strlen(rp), path, pathlen))
-							emit(m, max, &found, r, IOC_HOW_URL, 0);
+		bool last = false;
+		while (!last) {
+			enum { BATCH = 8 };
+			size_t off[BATCH];
+			uint32_t hs[BATCH];
+			unsigned nb = 0;
+			while (nb < BATCH && !last) {
+				off[nb] = pos;
+				hs[nb] = key_hash(s, host + pos, hostlen - pos);
+				prefetch_slot(s, hs[nb]);
+				nb++;
+				const char *d = memchr(host + pos, '.', hostlen - pos);
+				if (d)
+					pos = (size_t)(d - host) + 1;
+				else
+					last = true;
+			}
+			for (unsigned i = 0; i < nb; i++) {
+				np++;
+				uint32_t r = ht_find_h(s, host + off[i], hostlen - off[i], hs[i]);
+				for (; r != NONE; r = s->keys[r].next) {
+					uint8_t t = s->rules[r].type;
+					if (off[i] == 0) {
+						if (t == IOC_DOMAIN || t == IOC_EXACT)
+							emit(m, max, &found, r, IOC_HOW_EXACT, 0);
+						else if (t == IOC_URL && pathlen) {
+							const struct ikey *k = &s->keys[r];
+							const char *rp = s->rules[r].pattern + k->pathoff;
+							if (url_path_match(rp, strlen(rp), path, pathlen))
+								emit(m, max, &found, r, IOC_HOW_URL, 0);
+						}
+					} else if (t == IOC_DOMAIN) {
+						emit(m, max, &found, r, IOC_HOW_SUBDOMAIN, 0);
 					}
-				} else if (t == IOC_DOMAIN) {
-					emit(m, max, &found, r, IOC_HOW_SUBDOMAIN, 0);
 				}
 			}
-			const char *d = memchr(host + pos, '.', hostlen - pos);
-			if (!d)
-				break;
-			pos = (size_t)(d - host) + 1;
 		}
 	}
 tenants:
 	/* 2. at most one cloud tenant */
-	if (s->ntenant) {
-		char key[SW_HOST_BUF + 32];
-		struct ioc_tsplit ts;
-		char *t = key + 16;
-		ioc_tenant_split(host, hostlen, path, pathlen, t, SW_HOST_BUF, &ts);
-		if (ts.prov != IOC_PROV_NONE && ts.tlen) {
-			const char *pn = ioc_provider_name(ts.prov);
-			size_t pl = strlen(pn);
-			char *k = t - pl - 1;
-			memcpy(k, pn, pl);
-			k[pl] = ':';
-			np++;
-			uint32_t r = ht_find(s, k, pl + 1 + ts.tlen);
-			uint8_t how = ts.prov == IOC_PROV_S3 ?
-			              (ts.from_path ? IOC_HOW_S3_PATH : IOC_HOW_S3_VHOST) :
-			              (ts.from_path ? IOC_HOW_TENANT_PATH : IOC_HOW_TENANT_HOST);
-			for (; r != NONE; r = s->keys[r].next)
-				emit(m, max, &found, r, how, (uint8_t)ts.form);
-		}
+	if (tkl) {
+		np++;
+		uint32_t r = ht_find_h(s, tkey, tkl, th);
+		for (; r != NONE; r = s->keys[r].next)
+			emit(m, max, &found, r, thow, tform);
 	}
 out:
 	if (probes)

@@ -130,8 +130,10 @@ struct ioc_set;
 /* Options for ioc_set_load_opts().  Zero-initialise, then set what you need. */
 struct ioc_load_opts {
 	FILE *warn;                /* normalisations made, one line each; NULL: quiet */
-	const char *dualuse_file;  /* extra dual-use names (one per line, '#' comments):
-	                              rules on them get IOC_CONF_LOW; NULL: built-in list only */
+	const char *dualuse_file;  /* extra dual-use names (one per line, '#' comments;
+	                              host names, provider:tenant, "!name" takes a
+	                              name off): rules on them get IOC_CONF_LOW;
+	                              NULL: the built-in list (ioc/dual-use.txt) only */
 	bool no_dualuse_builtin;   /* do not apply the built-in dual-use list */
 };
 

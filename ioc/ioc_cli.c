@@ -199,7 +199,8 @@ static const char usage_test[] =
 	"HOST is normalised like a host name on the wire (case, trailing dot); an IP\n"
 	"address is matched against IP rules; a URL (https://host/path) gives both.\n"
 	"  -I FILE   IOC file (any supported format; repeatable); default: the bundled list\n"
-	"  -D FILE   extra dual-use names (rules on them get low confidence)\n"
+	"  -D FILE   more dual-use names (rules on them get low confidence; a line\n"
+	"            !NAME takes a built-in one off: docs/ioc-feeds.md)\n"
 	"  -w        print the normalisations made while loading\n"
 	"Exit status: 0 a rule matched, 1 no rule matched, 2 error.\n";
 
@@ -291,7 +292,7 @@ static int cmd_test(int argc, char **argv)
 /* ", from 1234 values (c2.domains 925, ...), 5 skipped" */
 static void print_fields(const struct ioc_feed *f)
 {
-	if (!f->values)
+	if (!f->values && !f->nfields)
 		return;
 	printf(" from %lu values", (unsigned long)f->values);
 	for (unsigned k = 0; k < f->nfields; k++)

@@ -35,6 +35,11 @@ struct ioc_tsplit {
  */
 void ioc_tenant_split(const char *host, size_t hostlen, const char *path,
                       size_t pathlen, char *t, size_t tcap, struct ioc_tsplit *r);
+/* The same when the caller knows t2, the length of the host's last two
+ * labels ("example.com" of "a.b.example.com"; all of a one-label host);
+ * 0: not known. */
+void ioc_tenant_split2(const char *host, size_t hostlen, size_t t2, const char *path,
+                       size_t pathlen, char *t, size_t tcap, struct ioc_tsplit *r);
 
 /* Is t a valid tenant name for p?  On false, *why says what is wrong. */
 bool ioc_tenant_valid(enum ioc_provider p, const char *t, size_t n, const char **why);
@@ -65,6 +70,12 @@ struct ioc_cand {
 	bool exact;            /* '=' seen: exact host only */
 	bool lenient;          /* feed import: repair what can be repaired, with a
 	                          warning (defang, URL, IDN...) instead of failing */
+	/* optional, for speed (zero-initialised: unused) */
+	size_t familylen;      /* length of family, or 0: family is NUL-terminated */
+	size_t commentlen;     /* length of comment, or 0: comment is NUL-terminated */
+	const char *hint;      /* a key whose index hash is already known ... */
+	size_t hintlen;
+	uint32_t hinthash;     /* ... this one, from ioc_b_prefetch() */
 };
 
 /* Outcome of ioc_b_add. */
@@ -92,6 +103,12 @@ void ioc_b_err(struct ioc_b *b, uint32_t line, const char *where, char *err,
  * program, e.g. a literal) in the current feed's statistics. */
 void ioc_b_count(struct ioc_b *b, const char *field);
 
+/* A rule whose lookup key is key[0..n) is likely to be added soon: start
+ * loading its hash slot into the cache (importers call it a few lines
+ * ahead; a wrong guess costs one hash and nothing else).  Returns the key's
+ * hash, for ioc_cand.hinthash. */
+uint32_t ioc_b_prefetch(const struct ioc_b *b, const char *key, size_t n);
+
 /* The current source name. */
 const char *ioc_b_source(const struct ioc_b *b);
 
@@ -113,10 +130,14 @@ const char *ioc_format_str(enum ioc_format f);
 /* Recognise the format of buf from its content. */
 enum ioc_format ioc_format_detect(const char *buf, size_t len);
 
-/* Each importer returns 0, or -1 with err filled ("source:line: why"). */
-int ioc_import_native(struct ioc_b *b, const char *buf, size_t len, char *err, size_t errlen);
+/* Each importer returns 0, or -1 with err filled ("source:line: why").
+ * The line formats can be fed a file in pieces of whole lines: *line is the
+ * number of lines before buf (0: buf starts the file, a UTF-8 byte-order
+ * mark is skipped) and is advanced past the lines of buf. */
+int ioc_import_native(struct ioc_b *b, const char *buf, size_t len, uint32_t *line,
+                      char *err, size_t errlen);
 int ioc_import_lines(struct ioc_b *b, enum ioc_format f, const char *buf, size_t len,
-                     char *err, size_t errlen);
+                     uint32_t *line, char *err, size_t errlen);
 int ioc_import_echap_yaml(struct ioc_b *b, const char *buf, size_t len, char *err, size_t errlen);
 int ioc_import_json(struct ioc_b *b, enum ioc_format f, const char *buf, size_t len,
                     char *err, size_t errlen);

@@ -18,13 +18,17 @@
 
 #include "daemon/util.h"
 
+/* Longest family name in a native file (a word such as "TheTruthSpy"). */
+#define IOC_FAMILY_MAX 128
+
 size_t ioc_token(const char **p, const char *end, const char **tok)
 {
 	const char *s = *p;
 	while (s < end && (*s == ' ' || *s == '\t'))
 		s++;
 	const char *t = s;
-	while (s < end && *s != ' ' && *s != '\t')
+	/* bytes above ' ' are never blanks: one compare for most bytes */
+	while (s < end && ((uint8_t)*s > ' ' || (*s != ' ' && *s != '\t')))
 		s++;
 	*tok = t;
 	size_t n = (size_t)(s - t);
@@ -119,6 +123,33 @@ enum ioc_format ioc_format_detect(const char *buf, size_t len)
 	return IOC_FMT_NATIVE;
 }
 
+/* Does p[0..n) hold a control character other than tab (or DEL)?  Eight
+ * bytes at a time: comments are most of a native line. */
+static bool has_ctl(const char *p, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+		memcpy(&x, p + i, 8);
+		uint64_t del = x ^ (0x7f * ones);
+		/* a byte below 0x20, or a byte equal to 0x7f (standard SWAR tests) */
+		if (((x - 0x20 * ones) & ~x & highs) || ((del - ones) & ~del & highs)) {
+			for (size_t k = i; k < i + 8; k++) {
+				uint8_t c = (uint8_t)p[k];
+				if ((c < 0x20 && c != '\t') || c == 0x7f)
+					return true;
+			}
+		}
+	}
+	for (; i < n; i++) {
+		uint8_t c = (uint8_t)p[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return true;
+	}
+	return false;
+}
+
 static bool parse_conf(const char *t, size_t n, int *conf)
 {
 	static const char *const names[] = { "low", "medium", "high" };
@@ -130,19 +161,76 @@ static bool parse_conf(const char *t, size_t n, int *conf)
 	return false;
 }
 
-int ioc_import_native(struct ioc_b *b, const char *buf, size_t len, char *err, size_t errlen)
-{
-	size_t off = skip_bom(buf, len);
-	const char *ls;
+/*
+ * Prefetch distance, in lines: each rule lands on a random slot of the
+ * index, a cache miss on big sets; hashing the pattern of the line this far
+ * ahead and prefetching its slot overlaps the misses with the parsing of the
+ * lines in between.
+ */
+#define LOOKAHEAD 4
+
+/* A line further down, its first word and the word's index hash. */
+struct ahead {
+	bool have;        /* false: past the end */
+	const char *ls;   /* the line, without CR/LF */
 	size_t ll;
-	uint32_t line = 0;
-	while (next_line(buf, len, &off, &ls, &ll)) {
+	const char *tok;  /* NULL: blank, comment or over-long line */
+	size_t len;
+	uint32_t hash;
+};
+
+/* Prefetch the slot of the first word of the next line at *la (a guess: it
+ * is the rule's key when the line is a plain, canonical rule) and keep its
+ * hash in *a, so the line's rule does not hash it again. */
+static void lookahead(struct ioc_b *b, const char *buf, size_t len, size_t *la,
+                      struct ahead *a)
+{
+	const char *ls = NULL;
+	size_t ll = 0;
+	a->tok = NULL;
+	a->len = 0;
+	a->have = next_line(buf, len, la, &ls, &ll);
+	a->ls = ls;
+	a->ll = ll;
+	if (!a->have || ll > SW_IOC_LINE_MAX)
+		return;
+	const char *p = ls, *end = ls + ll, *tok;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p == end || *p == '#')
+		return;
+	size_t tl = ioc_token(&p, end, &tok);
+	if (tl == 0 || tl > SW_HOST_MAX + 40)
+		return;
+	a->tok = tok;
+	a->len = tl;
+	a->hash = ioc_b_prefetch(b, tok, tl);
+}
+
+int ioc_import_native(struct ioc_b *b, const char *buf, size_t len, uint32_t *linep,
+                      char *err, size_t errlen)
+{
+	size_t la = *linep ? 0 : skip_bom(buf, len);
+	uint32_t line = *linep;
+	bool has_nul = memchr(buf, '\0', len) != NULL; /* then look line by line */
+	/* the lines are read LOOKAHEAD ahead: line L is in ring[L % (LOOKAHEAD + 1)] */
+	struct ahead ring[LOOKAHEAD + 1];
+	for (uint32_t i = 1; i <= LOOKAHEAD; i++)
+		lookahead(b, buf, len, &la, &ring[(line + i) % (LOOKAHEAD + 1)]);
+	for (;;) {
+		struct ahead here = ring[(line + 1) % (LOOKAHEAD + 1)];
+		if (!here.have)
+			break;
 		line++;
+		*linep = line;
+		lookahead(b, buf, len, &la, &ring[(line + LOOKAHEAD) % (LOOKAHEAD + 1)]);
+		const char *ls = here.ls;
+		size_t ll = here.ll;
 		if (ll > SW_IOC_LINE_MAX) {
 			ioc_b_err(b, line, NULL, err, errlen, "line longer than %d bytes", SW_IOC_LINE_MAX);
 			return -1;
 		}
-		if (memchr(ls, '\0', ll)) {
+		if (has_nul && memchr(ls, '\0', ll)) {
 			ioc_b_err(b, line, NULL, err, errlen, "NUL byte in line");
 			return -1;
 		}
@@ -152,7 +240,17 @@ int ioc_import_native(struct ioc_b *b, const char *buf, size_t len, char *err, s
 		if (p == end || *p == '#')
 			continue;
 		const char *pat, *fam;
-		size_t pl = ioc_token(&p, end, &pat);
+		size_t pl;
+		if (here.tok == p) {
+			/* the look-ahead read this word already */
+			pat = here.tok;
+			pl = here.len;
+			p += pl;
+			while (p < end && (*p == ' ' || *p == '\t'))
+				p++;
+		} else {
+			pl = ioc_token(&p, end, &pat);
+		}
 		size_t fl = ioc_token(&p, end, &fam);
 		if (fl == 0 || fam[0] == '#') {
 			char e[200];
@@ -161,10 +259,9 @@ int ioc_import_native(struct ioc_b *b, const char *buf, size_t len, char *err, s
 			          "missing family after pattern %s (expected: <pattern> <family> [comment])", e);
 			return -1;
 		}
-		char family[129];
-		if (fl >= sizeof family) {
-			ioc_b_err(b, line, NULL, err, errlen, "family name longer than %zu bytes",
-			          sizeof family - 1);
+		if (fl > IOC_FAMILY_MAX) {
+			ioc_b_err(b, line, NULL, err, errlen, "family name longer than %d bytes",
+			          IOC_FAMILY_MAX);
 			return -1;
 		}
 		for (size_t i = 0; i < fl; i++) {
@@ -174,8 +271,6 @@ int ioc_import_native(struct ioc_b *b, const char *buf, size_t len, char *err, s
 				return -1;
 			}
 		}
-		memcpy(family, fam, fl);
-		family[fl] = '\0';
 
 		int conf = -1;
 		if (end - p >= 11 && memcmp(p, "confidence=", 11) == 0) {
@@ -194,22 +289,23 @@ int ioc_import_native(struct ioc_b *b, const char *buf, size_t len, char *err, s
 			p++;
 		while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
 			end--;
-		char comment[SW_IOC_LINE_MAX + 1];
 		size_t cl = (size_t)(end - p);
-		for (size_t i = 0; i < cl; i++) {
-			uint8_t c = (uint8_t)p[i];
-			if ((c < 0x20 && c != '\t') || c == 0x7f) {
-				ioc_b_err(b, line, NULL, err, errlen, "control character in comment");
-				return -1;
-			}
+		if (has_ctl(p, cl)) {
+			ioc_b_err(b, line, NULL, err, errlen, "control character in comment");
+			return -1;
 		}
-		memcpy(comment, p, cl);
-		comment[cl] = '\0';
 
+		/* family and comment are passed in place, with their lengths */
 		struct ioc_cand c = {
-			.text = pat, .textlen = pl, .family = family, .comment = comment,
+			.text = pat, .textlen = pl, .family = fam, .familylen = fl,
+			.comment = cl ? p : "", .commentlen = cl,
 			.category = "", .line = line, .confidence = conf,
 		};
+		if (here.tok == pat && here.len == pl) {
+			c.hint = pat;
+			c.hintlen = pl;
+			c.hinthash = here.hash;
+		}
 		if (pl && pat[0] == '=') {
 			c.exact = true;
 			c.text++;
@@ -224,16 +320,16 @@ int ioc_import_native(struct ioc_b *b, const char *buf, size_t len, char *err, s
 /* Plain lists, hosts files and Echap network.csv: one value (or a few) per
  * line, imported leniently. */
 int ioc_import_lines(struct ioc_b *b, enum ioc_format f, const char *buf, size_t len,
-                     char *err, size_t errlen)
+                     uint32_t *linep, char *err, size_t errlen)
 {
-	size_t off = skip_bom(buf, len);
+	size_t off = *linep ? 0 : skip_bom(buf, len);
 	const char *ls;
 	size_t ll;
-	uint32_t line = 0;
+	uint32_t line = *linep;
 	const char *comment = f == IOC_FMT_HOSTS ? "hosts file" :
 	                      f == IOC_FMT_ECHAP_CSV ? "echap network.csv" : "plain list";
 	while (next_line(buf, len, &off, &ls, &ll)) {
-		line++;
+		*linep = ++line;
 		if (ll > SW_IOC_LINE_MAX) {
 			ioc_b_warn(b, line, NULL, "skipped: line longer than %d bytes", SW_IOC_LINE_MAX);
 			continue;

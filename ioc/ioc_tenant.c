@@ -182,15 +182,31 @@ static const char *const platforms[] = {
 	NULL
 };
 
-/* ---- precomputed lengths ------------------------------------------------ */
+/* ---- precomputed lengths and look-up tables ----------------------------- */
 
-/* Per form: shape length and the length of its last two labels (the base
- * domain, e.g. "amazonaws.com"), so a host is compared with a form only
- * when their bases are equal.  Per platform: the name length. */
+/* Per form: its shape length.  The distinct bases of the forms (their last
+ * two labels, e.g. "amazonaws.com"), each with the set of forms that end in
+ * it, let a split find the candidate forms with one small scan: a host is
+ * compared only with the forms of its own base, and most hosts end in no
+ * base at all, so the split stops there.  The platforms are hashed into a
+ * small table, so refusing one is a probe, not a scan of the list. */
 static uint8_t shape_len[NFORMS];
-static uint8_t tail2_len[NFORMS];
-static uint8_t platform_len[sizeof platforms / sizeof platforms[0]];
+struct base {
+	const char *p;   /* points into the shape of the first form with it */
+	uint8_t len;
+	uint64_t last8;  /* its last (up to) 8 bytes, for a quick compare */
+	uint64_t forms;  /* bit i: form i ends in this base */
+};
+static struct base bases[NFORMS];
+static unsigned nbases;
+#define NPLATFORMS (sizeof platforms / sizeof platforms[0] - 1)
+#define PLAT_SLOTS 512u
+static uint16_t plat_tab[PLAT_SLOTS]; /* index + 1 into platforms, 0 = empty */
+static uint8_t platform_len[NPLATFORMS];
 static pthread_once_t lens_once = PTHREAD_ONCE_INIT;
+
+_Static_assert(NFORMS <= 64, "the form sets of the bases are 64-bit masks");
+_Static_assert(NPLATFORMS * 2 <= PLAT_SLOTS, "the platform table must stay at most half full");
 
 /* Length of the last two labels of s[0..n) (all of it with fewer). */
 static size_t tail2(const char *s, size_t n)
@@ -204,15 +220,59 @@ static size_t tail2(const char *s, size_t n)
 	return n;
 }
 
+/* Hash of a name for the platform table: its length and its last 8 bytes
+ * (constant time; names that share an ending differ in length, and the rest
+ * is compared anyway). */
+static uint64_t last8(const char *s, size_t n)
+{
+	uint64_t v = 0;
+	size_t k = n < 8 ? n : 8;
+	memcpy(&v, s + n - k, k);
+	return v;
+}
+
+static uint32_t plat_hash(const char *s, size_t n)
+{
+	return (uint32_t)(((last8(s, n) ^ (uint64_t)n) * 0x9e3779b97f4a7c15ULL) >> 40);
+}
+
 static void lens_init(void)
 {
 	for (size_t i = 0; i < NFORMS; i++) {
 		size_t l = strlen(forms[i].shape);
 		shape_len[i] = (uint8_t)l;
-		tail2_len[i] = (uint8_t)tail2(forms[i].shape, l);
+		size_t t2 = tail2(forms[i].shape, l);
+		const char *bp = forms[i].shape + l - t2;
+		unsigned b = 0;
+		while (b < nbases && !(bases[b].len == t2 && !memcmp(bases[b].p, bp, t2)))
+			b++;
+		if (b == nbases) {
+			bases[b].p = bp;
+			bases[b].len = (uint8_t)t2;
+			bases[b].last8 = last8(bp, t2);
+			nbases++;
+		}
+		bases[b].forms |= 1ULL << i;
 	}
-	for (size_t i = 0; platforms[i]; i++)
-		platform_len[i] = (uint8_t)strlen(platforms[i]);
+	for (size_t i = 0; i < NPLATFORMS; i++) {
+		size_t l = strlen(platforms[i]);
+		platform_len[i] = (uint8_t)l;
+		uint32_t j = plat_hash(platforms[i], l) & (PLAT_SLOTS - 1);
+		while (plat_tab[j])
+			j = (j + 1) & (PLAT_SLOTS - 1);
+		plat_tab[j] = (uint16_t)(i + 1);
+	}
+}
+
+static bool is_platform(const char *host, size_t n)
+{
+	uint32_t j = plat_hash(host, n) & (PLAT_SLOTS - 1);
+	for (; plat_tab[j]; j = (j + 1) & (PLAT_SLOTS - 1)) {
+		unsigned i = plat_tab[j] - 1u;
+		if (platform_len[i] == n && memcmp(platforms[i], host, n) == 0)
+			return true;
+	}
+	return false;
 }
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -346,19 +406,30 @@ static size_t path_segment(const char *p, size_t n, const char **seg)
 void ioc_tenant_split(const char *host, size_t hostlen, const char *path,
                       size_t pathlen, char *t, size_t tcap, struct ioc_tsplit *r)
 {
+	ioc_tenant_split2(host, hostlen, 0, path, pathlen, t, tcap, r);
+}
+
+void ioc_tenant_split2(const char *host, size_t hostlen, size_t t2, const char *path,
+                       size_t pathlen, char *t, size_t tcap, struct ioc_tsplit *r)
+{
 	memset(r, 0, sizeof *r);
 	t[0] = '\0';
 	if (hostlen == 0 || hostlen > SW_HOST_MAX)
 		return;
 	pthread_once(&lens_once, lens_init);
-	size_t ht = tail2(host, hostlen);
+	size_t ht = t2 ? t2 : tail2(host, hostlen);
 	const char *hbase = host + hostlen - ht;
-	for (unsigned i = 0; i < NFORMS; i++) {
+	uint64_t cand = 0, hl8 = last8(hbase, ht);
+	for (unsigned b = 0; b < nbases; b++)
+		if (bases[b].last8 == hl8 && bases[b].len == ht && memcmp(bases[b].p, hbase, ht) == 0) {
+			cand = bases[b].forms;
+			break;
+		}
+	for (; cand; cand &= cand - 1) {
+		unsigned i = (unsigned)__builtin_ctzll(cand);
 		const struct form *f = &forms[i];
 		size_t rest;
-		if (tail2_len[i] != ht ||
-		    memcmp(f->shape + shape_len[i] - ht, hbase, ht) != 0 ||
-		    !shape_match(f->shape, shape_len[i], host, hostlen, &rest))
+		if (!shape_match(f->shape, shape_len[i], host, hostlen, &rest))
 			continue;
 		if (rest == 0) {
 			/* the host is the endpoint itself */
@@ -512,9 +583,8 @@ const char *ioc_platform_refusal_split(const char *host, size_t n, const struct 
 	if (!memchr(host, '.', n))
 		return "a top-level domain alone would match every name under it";
 	pthread_once(&lens_once, lens_init);
-	for (size_t i = 0; platforms[i]; i++)
-		if (platform_len[i] == n && memcmp(platforms[i], host, n) == 0)
-			return "a bare shared platform would flag every customer of it; "
+	if (is_platform(host, n))
+		return "a bare shared platform would flag every customer of it; "
 			       "name the tenant (e.g. s3:<bucket>, <app>.appspot.com)";
 	if (r->prov != IOC_PROV_NONE && r->bare)
 		return "a shared cloud endpoint with no tenant in it would flag every "

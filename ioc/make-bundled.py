@@ -4,9 +4,11 @@
 Reads AssoEchap stalkerware-indicators ioc.yaml (CC BY 4.0) and writes the
 native rule format (docs/ioc-format.md):
 
-  - every stalkerware app's c2.domains (cloud tenants such as
-    <bucket>.s3.amazonaws.com, <db>.firebaseio.com, <app>.appspot.com are
-    written as found; stalkerwatch reads them as tenant rules);
+  - every stalkerware app's c2.domains; cloud tenants are written in their
+    canonical form (<bucket>.s3.amazonaws.com as s3:<bucket>,
+    <db>.firebaseio.com as firebase:<db>, [<v>-dot-]<app>.appspot.com as
+    appspot:<app> ...), exactly as stalkerwatch would read the host names,
+    so that the list loads without a single note (`ioc check -w`);
   - every app's distribution domains (where the APK is downloaded);
   - every app's c2.ips and the misspelled c2.ip, as IP rules with low
     confidence (shared hosting and CDN addresses are common there);
@@ -40,6 +42,87 @@ UPSTREAM = "https://github.com/AssoEchap/stalkerware-indicators"
 
 PLACEHOLDER = re.compile(r"[0-9]x{2,}(\.|$)|\.\.\.")
 
+# The endpoint forms of shared clouds whose host names name a tenant: the
+# virtual-hosted half of the table in ioc/ioc_tenant.c (same order, same
+# shape language: {r} an AWS region code, {*} any run of a-z 0-9 -).  The
+# first form that matches wins.  How the tenant is taken from the labels
+# left of the shape: "all" of them (S3 bucket names have dots), the one
+# "label" just left of it, or that label after its last "-dot-" (App Engine
+# versions).  tests/test_ioc.c checks that the bundled list loads without a
+# note, so a form missing here shows up there.
+FORMS = [
+    ("s3", "all", "s3.amazonaws.com"),
+    ("s3", "all", "s3.{r}.amazonaws.com"),
+    ("s3", "all", "s3-{r}.amazonaws.com"),
+    ("s3", "all", "s3.dualstack.{r}.amazonaws.com"),
+    ("s3", "all", "s3-fips.{r}.amazonaws.com"),
+    ("s3", "all", "s3-fips.dualstack.{r}.amazonaws.com"),
+    ("s3", "all", "s3-fips-{r}.amazonaws.com"),
+    ("s3", "all", "s3-external-1.amazonaws.com"),
+    ("s3", "all", "s3-accelerate.amazonaws.com"),
+    ("s3", "all", "s3-accelerate.dualstack.amazonaws.com"),
+    ("s3", "all", "s3-website-{r}.amazonaws.com"),
+    ("s3", "all", "s3-website.{r}.amazonaws.com"),
+    ("s3", "all", "s3.{r}.amazonaws.com.cn"),
+    ("s3", "all", "s3.dualstack.{r}.amazonaws.com.cn"),
+    ("s3", "all", "s3-website.{r}.amazonaws.com.cn"),
+    ("apigw", "label", "execute-api.{r}.amazonaws.com"),
+    ("elb", "label", "{r}.elb.amazonaws.com"),
+    ("elb", "label", "elb.{r}.amazonaws.com"),
+    ("elb", "label", "{r}.elb.amazonaws.com.cn"),
+    ("cloudfront", "label", "cloudfront.net"),
+    ("gcs", "all", "storage.googleapis.com"),
+    ("do-spaces", "label", "{*}.cdn.digitaloceanspaces.com"),
+    ("do-spaces", "label", "{*}.digitaloceanspaces.com"),
+    ("wasabi", "all", "s3.wasabisys.com"),
+    ("wasabi", "all", "s3.{*}.wasabisys.com"),
+    ("oss", "label", "oss-{*}.aliyuncs.com"),
+    ("cos", "label", "cos.{*}.myqcloud.com"),
+    ("cos", "label", "cos-website.{*}.myqcloud.com"),
+    ("firebase", "label", "firebaseio.com"),
+    ("firebase", "label", "{*}.firebasedatabase.app"),
+    ("appspot", "dotlabel", "{*}.r.appspot.com"),
+    ("appspot", "dotlabel", "appspot.com"),
+]
+
+REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]+\Z")
+ANYWORD = re.compile(r"[a-z0-9-]+\Z")
+
+
+def label_match(shape_label, label):
+    """Does a host label match one label of a shape ("s3-{r}", "cloudfront")?"""
+    i = shape_label.find("{")
+    if i < 0:
+        return shape_label == label
+    pre, suf = shape_label[:i], shape_label[i + 3:]
+    if len(label) <= len(pre) + len(suf) or not label.startswith(pre) \
+            or not label.endswith(suf):
+        return False
+    mid = label[len(pre):len(label) - len(suf)]
+    return bool((REGION if shape_label[i + 1] == "r" else ANYWORD).match(mid))
+
+
+def canonical(host):
+    """The pattern stalkerwatch stores for host: provider:tenant for a tenant
+    host name of a shared cloud, else the host itself."""
+    labels = host.split(".")
+    for prov, take, shape in FORMS:
+        sl = shape.split(".")
+        if len(labels) <= len(sl):
+            continue
+        if not all(label_match(a, b) for a, b in zip(sl, labels[-len(sl):])):
+            continue
+        rest = labels[:-len(sl)]
+        if take == "all":
+            tenant = ".".join(rest)
+        else:
+            tenant = rest[-1]
+            if take == "dotlabel" and "-dot-" in tenant:
+                tenant = tenant[tenant.rindex("-dot-") + 5:]
+        if tenant:
+            return "%s:%s" % (prov, tenant)
+    return host
+
 
 def clean(v):
     v = str(v).strip().lower().rstrip(".")
@@ -61,7 +144,8 @@ def main():
     w("# Indicators by Echap (https://echap.eu.org/) and contributors, licensed")
     w("# CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/).  Changes: only")
     w("# the network indicators are kept, rewritten one rule per line, the")
-    w("# placeholders (a7xx) dropped, vendor websites kept for headline families.")
+    w("# placeholders (a7xx) dropped, vendor websites kept for headline families,")
+    w("# cloud tenant host names written as tenants (s3:<bucket>, firebase:<db>).")
     w("# Do not edit by hand: regenerate (see the script) and commit.")
     w("#")
     w("# <pattern> <family> [confidence=...] <comment: where the value came from>")
@@ -79,6 +163,7 @@ def main():
             v = clean(value)
             if not v or PLACEHOLDER.search(v):
                 return
+            v = canonical(v)
             if v not in rules:
                 rules[v] = [conf, []]
                 order.append(v)

@@ -17,6 +17,9 @@ once every socket is listening, and runs until SIGTERM.
       Reads and drops datagrams, so that a QUIC client's Initials are not
       answered with ICMP port-unreachable (which makes Chromium give up after
       its first datagram, before the second half of its ClientHello is sent).
+  labserv.py tcpsink --listen ADDR:PORT...
+      Accepts TCP connections, reads until the client closes, answers
+      nothing: the far end of an app that speaks its own protocol (MQTT ...).
 
 ADDR is an IPv4 address or an IPv6 one in brackets: [::1]:443.
 """
@@ -148,6 +151,12 @@ class ConnectHandler(socketserver.BaseRequestHandler):
         up.close()
 
 
+class SinkHandler(socketserver.BaseRequestHandler):
+    def handle(self):
+        while self.request.recv(65536):
+            pass
+
+
 class Socks5Handler(socketserver.BaseRequestHandler):
     def handle(self):
         s = self.request
@@ -192,7 +201,7 @@ def tcp_server(family, host, port, handler, upstream, bind):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("mode", choices=["http", "connect", "socks5", "udpsink"])
+    ap.add_argument("mode", choices=["http", "connect", "socks5", "udpsink", "tcpsink"])
     ap.add_argument("--listen", action="append", required=True)
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     ap.add_argument("--upstream")
@@ -216,6 +225,9 @@ def main():
         h = ConnectHandler if a.mode == "connect" else Socks5Handler
         for l in a.listen:
             servers.append(tcp_server(*parse_addr(l), h, parse_addr(a.upstream), a.bind))
+    elif a.mode == "tcpsink":
+        for l in a.listen:
+            servers.append(tcp_server(*parse_addr(l), SinkHandler, None, None))
     else:
         for l in a.listen:
             fam, host, port = parse_addr(l)

@@ -14,7 +14,7 @@
 # ClientHello really crosses the wire as two TCP segments.
 #
 # NAME is one of: tls-curl tls-chromium-split http-s3 dns quic-chromium
-# prelude demo.  See pcaps/README.md for what each holds.
+# prelude demo resolved-ip.  See pcaps/README.md for what each holds.
 set -euo pipefail
 export LC_ALL=C
 
@@ -26,7 +26,7 @@ if [ -z "${PYTHON:-}" ]; then
 	PYTHON=python3
 	[ -x /usr/bin/python3 ] && PYTHON=/usr/bin/python3
 fi
-ALL="tls-curl tls-chromium-split http-s3 dns quic-chromium prelude demo"
+ALL="tls-curl tls-chromium-split http-s3 dns quic-chromium prelude demo resolved-ip"
 WANT=${*:-$ALL}
 for n in $WANT; do
 	case " $ALL " in *" $n "*) ;; *) echo "make-captures: unknown capture '$n' (one of: $ALL)" >&2; exit 2 ;; esac
@@ -255,8 +255,11 @@ if [[ " $WANT " == *" tls-chromium-split "* ]]; then
 		say "tls-chromium-split: server name only ever in the first segment; again"
 	done
 	stop "$H2"
+	# Chromium sends an encrypted_client_hello extension (ECH GREASE) in
+	# every hello: an ech line with the (here real) outer name
 	expect tls-chromium-split <<-'EOF'
 	sni 127.0.0.1 127.0.0.11 443 media-sync-a.thetruthspy.com
+	ech 127.0.0.1 127.0.0.11 443 media-sync-a.thetruthspy.com
 	EOF
 	check tls-chromium-split "$WORK/tls-chromium-split.pcap"
 fi
@@ -356,6 +359,7 @@ if [[ " $WANT " == *" quic-chromium "* ]]; then
 	stop "$S5"
 	expect quic-chromium <<-'EOF'
 	quic 127.0.0.1 127.0.0.30 443 mcloud-api.thd.cc
+	ech 127.0.0.1 127.0.0.30 443 mcloud-api.thd.cc
 	EOF
 	check quic-chromium "$WORK/quic-chromium.pcap"
 	check_quic_split "$WORK/quic-chromium.pcap"
@@ -466,6 +470,7 @@ if [[ " $WANT " == *" demo "* ]]; then
 	sni 127.0.0.102 127.0.1.33 443 www.debian.org
 	dns 127.0.0.101 127.0.1.53 53 media-sync-a.thetruthspy.com
 	sni 127.0.0.101 127.0.1.12 443 media-sync-a.thetruthspy.com
+	ech 127.0.0.101 127.0.1.12 443 media-sync-a.thetruthspy.com
 	dns 127.0.0.101 127.0.1.53 53 celular007.s3.amazonaws.com
 	http 127.0.0.101 127.0.1.21 80 celular007.s3.amazonaws.com
 	uri 127.0.0.101 127.0.1.21 80 /uploads/IMG_0001.jpg
@@ -483,10 +488,84 @@ if [[ " $WANT " == *" demo "* ]]; then
 	uri 127.0.0.102 127.0.1.34 80 /debian/dists/bookworm/InRelease
 	dns 127.0.0.101 127.0.1.53 53 mcloud-api.thd.cc
 	quic 127.0.0.101 127.0.1.13 443 mcloud-api.thd.cc
+	ech 127.0.0.101 127.0.1.13 443 mcloud-api.thd.cc
 	EOF
 	check demo "$WORK/demo.pcapng"
 	check_split "$WORK/demo.pcapng" media-sync-a.thetruthspy.com
 	check_quic_split "$WORK/demo.pcapng"
+fi
+
+# ---- 8. resolved-ip: flows that show no name, after a DNS answer -------------
+# The client resolves stalkerware names with dig, then connects to the
+# address it got without saying the name: a ClientHello without server_name
+# (s_client -noservername), an MQTT-like app over bare TCP, a bare UDP
+# datagram, HTTP/1.0 without Host to the bucket behind a CNAME chain, curl to
+# an IP literal (no SNI) for a benign name, and Chromium to
+# cloudflare-ech.com (the outer name real ECH uses at Cloudflare) on the
+# address of mcloud-api.thd.cc, with its ECH extension.  Each gives a
+# `resolved` line with the query name (pcaps/README.md); the stalkerware
+# ones give `resolved` hits (pcaps/resolved-ip.hits, tests/t-hits.sh).
+if [[ " $WANT " == *" resolved-ip "* ]]; then
+	dns_server dns8 127.0.0.53 -- \
+		--host-record=i.spyic.com,127.0.0.41 \
+		--host-record=a.thd.cc,127.0.0.42 \
+		--host-record=celular007.s3.amazonaws.com,127.0.0.43 \
+		--cname=cdn.backup-operator.net,celular007.s3.amazonaws.com \
+		--host-record=www.debian.org,127.0.0.44 \
+		--host-record=mcloud-api.thd.cc,127.0.0.45
+	D8=$LASTPID
+	serve https8 http --tls "$WORK/cert.pem" "$WORK/key.pem" --listen 127.0.0.41:443 \
+		--listen 127.0.0.44:443 --listen 127.0.0.45:443
+	H8=$LASTPID
+	serve http8 http --listen 127.0.0.43:80
+	W8=$LASTPID
+	serve tcp8 tcpsink --listen 127.0.0.42:8883
+	T8=$LASTPID
+	serve udp8 udpsink --listen 127.0.0.42:3478
+	U8=$LASTPID
+	cap_start resolved-ip "tcp or udp"
+	ndig @127.0.0.53 i.spyic.com >"$WORK/dig8a"
+	$NSX openssl s_client -brief -connect 127.0.0.41:443 -noservername </dev/null \
+		>"$WORK/s_client8.log" 2>&1 || die "openssl s_client -noservername failed: $(cat "$WORK/s_client8.log")"
+	ndig @127.0.0.53 a.thd.cc >"$WORK/dig8b"
+	# MQTT CONNECT (client id "phon"), then a UDP datagram (a STUN-like ping)
+	$NSX bash -c 'exec 3<>/dev/tcp/127.0.0.42/8883 &&
+		printf "\x10\x10\x00\x04MQTT\x04\x02\x00\x3c\x00\x04phon" >&3 && sleep 0.3' ||
+		die "bare TCP to 127.0.0.42:8883 failed"
+	$NSX bash -c 'printf "\x00\x01\x00\x00\x21\x12\xa4\x42" >/dev/udp/127.0.0.42/3478' ||
+		die "bare UDP to 127.0.0.42:3478 failed"
+	ndig @127.0.0.53 cdn.backup-operator.net >"$WORK/dig8c"
+	ncurl -0 -H 'Host:' http://127.0.0.43/backup/sms.db
+	ndig @127.0.0.53 www.debian.org >"$WORK/dig8d"
+	ncurl https://127.0.0.44/
+	ndig @127.0.0.53 mcloud-api.thd.cc >"$WORK/dig8e"
+	chromium_run resolved-ech "MAP cloudflare-ech.com 127.0.0.45, MAP * ~NOTFOUND" \
+		--disable-quic https://cloudflare-ech.com/
+	cap_stop
+	stop "$U8"; stop "$T8"; stop "$W8"; stop "$H8"; stop "$D8"
+	for i in a b c d e; do grep -q 'status: NOERROR' "$WORK/dig8$i" || die "resolved-ip: query $i failed: $(cat "$WORK/dig8$i")"; done
+	grep -q 'CNAME.*celular007.s3.amazonaws.com' "$WORK/dig8c" || die "resolved-ip: no CNAME in $(cat "$WORK/dig8c")"
+	expect resolved-ip <<-'EOF'
+	dns 127.0.0.1 127.0.0.53 53 i.spyic.com
+	resolved 127.0.0.1 127.0.0.41 443 i.spyic.com
+	dns 127.0.0.1 127.0.0.53 53 a.thd.cc
+	resolved 127.0.0.1 127.0.0.42 8883 a.thd.cc
+	resolved 127.0.0.1 127.0.0.42 3478 a.thd.cc
+	dns 127.0.0.1 127.0.0.53 53 cdn.backup-operator.net
+	uri 127.0.0.1 127.0.0.43 80 /backup/sms.db
+	resolved 127.0.0.1 127.0.0.43 80 cdn.backup-operator.net
+	dns 127.0.0.1 127.0.0.53 53 www.debian.org
+	resolved 127.0.0.1 127.0.0.44 443 www.debian.org
+	dns 127.0.0.1 127.0.0.53 53 mcloud-api.thd.cc
+	sni 127.0.0.1 127.0.0.45 443 cloudflare-ech.com
+	ech 127.0.0.1 127.0.0.45 443 cloudflare-ech.com
+	resolved 127.0.0.1 127.0.0.45 443 mcloud-api.thd.cc
+	EOF
+	check resolved-ip "$WORK/resolved-ip.pcap"
+	# no server_name in the s_client and IP-literal hellos
+	n=$(ts -r "$WORK/resolved-ip.pcap" -n -Y 'tls.handshake.type == 1 && !tls.handshake.extensions_server_name' \
+		-T fields -e ip.dst | sort -u | tr '\n' ' ')
+	[ "$n" = "127.0.0.41 127.0.0.44 " ] || die "resolved-ip: hellos without SNI went to: $n"
 fi
 
 # ---- install into pcaps/ -------------------------------------------------------

@@ -559,8 +559,16 @@ END_TEST
 
 START_TEST(test_bundled)
 {
-	struct ioc_set *s = ioc_set_load(NULL, 0, NULL, err, sizeof err);
+	/* the generator writes canonical patterns: loading makes no note */
+	char *notes = NULL;
+	size_t notelen = 0;
+	FILE *w = open_memstream(&notes, &notelen);
+	ck_assert_ptr_nonnull(w);
+	struct ioc_set *s = ioc_set_load(NULL, 0, w, err, sizeof err);
+	fclose(w);
 	ck_assert_msg(s != NULL, "%s", err);
+	ck_assert_msg(notelen == 0, "the bundled list loads with notes:\n%s", notes);
+	free(notes);
 	ck_assert_uint_gt(ioc_set_count(s), 500);
 	const struct ioc_feed *fd;
 	ck_assert_uint_eq(ioc_set_feeds(s, &fd), 1);
@@ -914,6 +922,46 @@ START_TEST(test_dualuse)
 	ck_assert_uint_eq(ioc_rule_get(s, 0)->confidence, IOC_CONF_LOW);
 	ck_assert_uint_eq(ioc_rule_get(s, 1)->confidence, IOC_CONF_HIGH);
 	ioc_set_free(s);
+
+	/* with the built-in list (ioc/dual-use.txt): '!' takes a name off, a
+	 * tenant is matched as a tenant, whatever spelling the rule used */
+	f = fopen(f1, "w");
+	fputs("!umeng.com   # not dual-use for me\n\n  shared-cdn.example.net\n"
+	      "my-db.firebaseio.com\n", f);
+	fclose(f);
+	f = fopen(f2, "w");
+	fputs("alog.umeng.com X\nx.crashlytics.com X\na.shared-cdn.example.net X\n"
+	      "apprtc.appspot.com X\nv2-dot-apprtc.appspot.com Y\nfirebase:my-db X\n"
+	      "other.appspot.com X\n", f);
+	fclose(f);
+	struct ioc_load_opts o2 = { .dualuse_file = f1 };
+	s = ioc_set_load_opts(files, 1, &o2, err, sizeof err);
+	ck_assert_msg(s != NULL, "%s", err);
+	static const uint8_t want[] = { IOC_CONF_HIGH, IOC_CONF_LOW, IOC_CONF_LOW, IOC_CONF_LOW,
+	                                IOC_CONF_LOW, IOC_CONF_LOW, IOC_CONF_HIGH };
+	ck_assert_uint_eq(ioc_set_count(s), 7);
+	for (uint32_t i = 0; i < 7; i++)
+		ck_assert_msg(ioc_rule_get(s, i)->confidence == want[i], "%s: %s",
+		              ioc_rule_get(s, i)->pattern,
+		              ioc_conf_str((enum ioc_conf)ioc_rule_get(s, i)->confidence));
+	ioc_set_free(s);
+
+	/* bad entries fail the load with file:line */
+	f = fopen(f1, "w");
+	fputs("ok.example.com\ncn\n", f);
+	fclose(f);
+	ck_assert_ptr_null(ioc_set_load_opts(files, 1, &o2, err, sizeof err));
+	ck_assert_ptr_nonnull(strstr(err, "du.list:2: cn: a top-level domain alone"));
+	f = fopen(f1, "w");
+	fputs("# x\ns3:ab\n", f);
+	fclose(f);
+	ck_assert_ptr_null(ioc_set_load_opts(files, 1, &o2, err, sizeof err));
+	ck_assert_ptr_nonnull(strstr(err, "du.list:2: s3:ab: not a valid tenant"));
+	f = fopen(f1, "w");
+	fputs("bad..name\n", f);
+	fclose(f);
+	ck_assert_ptr_null(ioc_set_load_opts(files, 1, &o2, err, sizeof err));
+	ck_assert_ptr_nonnull(strstr(err, "du.list:1: not a host name or provider:tenant: bad..name"));
 	unlink(f1);
 	unlink(f2);
 	rmdir(d);
@@ -976,6 +1024,211 @@ static size_t count_str(const char *hay, const char *needle)
 		n++;
 	return n;
 }
+
+/* ---- host patterns: the loader's fast path agrees with hn_normalise ----- */
+
+START_TEST(test_host_patterns)
+{
+	/* names the loader takes through its fast path and names it does not;
+	 * either way a host pattern is accepted exactly when hn_normalise
+	 * gives HN_NAME, and then stored as what it gives */
+	char l63[64], l64[65], n253[254], n254[255];
+	memset(l63, 'a', 63);
+	l63[63] = '\0';
+	memset(l64, 'b', 64);
+	l64[64] = '\0';
+	memset(n253, 'c', 253);
+	for (int i = 63; i < 253; i += 64)
+		n253[i] = '.';
+	n253[253] = '\0';
+	memcpy(n254, n253, 253);
+	n254[252] = 'c';
+	n254[253] = 'd';
+	n254[254] = '\0';
+	char a63[80], a64[80];
+	snprintf(a63, sizeof a63, "%s.com", l63);
+	snprintf(a64, sizeof a64, "%s.com", l64);
+	const char *const cases[] = {
+		"spyic.com", "SpyIC.Com", "a.b.c.d.e.f.g.h.example.org", "x-y_z.example.net",
+		"-lead.example.com", "trail-.example.com", "_dmarc.example.com", "a1.2b.c3",
+		"123.example", "1.2.3", "1.2.3.4", "10.0.0.0", "999.1.1.1", "1.2.3.4.5",
+		"a..b.com", ".a.com", "a.com.", "a.com..", ".", "a", "com", "*.wild.example.com",
+		"w*.example.com", "\xc3\xa9t\xc3\xa9.fr", "caf\xc3\xa9.example", "a b.com",
+		a63, a64, n253, n254, "UPPER.CASE.ORG", "mIxEd-123.Case_.io",
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char h[SW_HOST_BUF];
+		size_t hl;
+		enum hn_res r = hn_normalise((const uint8_t *)cases[i], strlen(cases[i]), h, &hl);
+		char line[600];
+		snprintf(line, sizeof line, "=%s Fam\n", cases[i]);
+		struct ioc_set *s = load_str(line);
+		/* a single label is refused as too broad; "*." is dropped */
+		bool plain = r == HN_NAME && strchr(h, '.') && h[0] != '*';
+		if (plain) {
+			ck_assert_msg(s != NULL, "%s: %s", cases[i], err);
+			char want[SW_HOST_BUF + 1];
+			snprintf(want, sizeof want, "=%s", h);
+			ck_assert_str_eq(ioc_rule_get(s, 0)->pattern, want);
+		} else if (r != HN_NAME) {
+			ck_assert_msg(s == NULL, "%s: loaded as %s (hn_normalise: %s)", cases[i],
+			              ioc_rule_get(s, 0)->pattern, hn_res_str(r));
+		}
+		ioc_set_free(s);
+		/* as a domain rule (the fast path's usual case): the same verdict,
+		 * except for the names that are refused as too broad */
+		snprintf(line, sizeof line, "%s Fam\n", cases[i]);
+		s = load_str(line);
+		if (plain) {
+			ck_assert_msg(s != NULL, "%s: %s", cases[i], err);
+			ck_assert_str_eq(ioc_rule_get(s, 0)->pattern, h);
+			ck_assert_uint_eq(ioc_rule_get(s, 0)->type, IOC_DOMAIN);
+		} else if (r != HN_NAME && r != HN_IP4 && r != HN_IP6) {
+			ck_assert_msg(s == NULL, "%s: loaded as %s", cases[i], ioc_rule_get(s, 0)->pattern);
+		}
+		ioc_set_free(s);
+	}
+	/* and random names over the bytes that matter, both ways */
+	static const char alpha[] = "aqzAQZ0959-_.*\x80\xff\t!:/[";
+	uint32_t seed = 12345;
+	for (int t = 0; t < 20000; t++) {
+		char name[80];
+		seed = seed * 1103515245u + 12345u;
+		size_t n = 1 + (seed >> 16) % 70;
+		for (size_t k = 0; k < n; k++) {
+			seed = seed * 1103515245u + 12345u;
+			unsigned r = (seed >> 16) % 100;
+			/* mostly letters and digits, a dot now and then, sometimes
+			 * anything from the alphabet */
+			name[k] = r < 60 ? "abcdefghijklmnopqrstuvwxyz"[r % 26] : r < 75 ? (char)('0' + r % 10) :
+			          r < 88 ? '.' : alpha[r % (sizeof alpha - 1)];
+		}
+		name[n] = '\0';
+		char h[SW_HOST_BUF];
+		size_t hl;
+		enum hn_res r = hn_normalise((const uint8_t *)name, n, h, &hl);
+		char line[200];
+		snprintf(line, sizeof line, "=%s Fam\n", name);
+		struct ioc_set *s = load_str(line);
+		if (r == HN_NAME && strchr(h, '.') && h[0] != '*') {
+			ck_assert_msg(s != NULL, "%s: %s", name, err);
+			ck_assert_str_eq(ioc_rule_get(s, 0)->pattern + 1, h);
+		} else if (r != HN_NAME && r != HN_IP4 && r != HN_IP6) {
+			/* ':' '/' '[' make URLs, CIDRs or tenants of some of these */
+			if (!strpbrk(name, ":/[") && s)
+				ck_abort_msg("%s: loaded as %s (hn_normalise: %s)", name,
+				             ioc_rule_get(s, 0)->pattern, hn_res_str(r));
+		}
+		ioc_set_free(s);
+	}
+}
+END_TEST
+
+/* ---- big files are read in chunks: same rules, same digest, same lines -- */
+
+/* Write len bytes to a new temporary file; returns its path (static). */
+static const char *write_tmp(const char *txt, size_t len)
+{
+	static char path[64];
+	snprintf(path, sizeof path, "/tmp/test_ioc_big_XXXXXX");
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, txt, len), (ssize_t)len);
+	close(fd);
+	return path;
+}
+
+/* Load txt from a file (chunked when big) and from memory (whole) with
+ * warnings; both must give the same rules, feed digest and warnings (the
+ * source name aside). */
+static void same_as_mem(const char *txt, size_t len, size_t want_rules)
+{
+	const char *path = write_tmp(txt, len);
+	char *w1 = NULL, *w2 = NULL;
+	size_t l1 = 0, l2 = 0;
+	FILE *f1 = open_memstream(&w1, &l1), *f2 = open_memstream(&w2, &l2);
+	const char *files[] = { path };
+	struct ioc_set *a = ioc_set_load(files, 1, f1, err, sizeof err);
+	ck_assert_msg(a != NULL, "%s", err);
+	struct ioc_set *b = ioc_set_load_mem(txt, len, path, f2, err, sizeof err);
+	ck_assert_msg(b != NULL, "%s", err);
+	fclose(f1);
+	fclose(f2);
+	ck_assert_uint_eq(ioc_set_count(a), want_rules);
+	ck_assert_uint_eq(ioc_set_count(b), want_rules);
+	for (uint32_t i = 0; i < want_rules; i++) {
+		const struct ioc_rule *x = ioc_rule_get(a, i), *y = ioc_rule_get(b, i);
+		ck_assert_str_eq(x->pattern, y->pattern);
+		ck_assert_str_eq(x->family, y->family);
+		ck_assert_str_eq(x->comment, y->comment);
+		ck_assert_uint_eq(x->line, y->line);
+		ck_assert_uint_eq(x->type, y->type);
+		ck_assert_uint_eq(x->confidence, y->confidence);
+	}
+	const struct ioc_feed *fa, *fb;
+	ck_assert_uint_eq(ioc_set_feeds(a, &fa), 1);
+	ck_assert_uint_eq(ioc_set_feeds(b, &fb), 1);
+	ck_assert_str_eq(fa->sha256, fb->sha256);
+	ck_assert_str_eq(fa->format, fb->format);
+	ck_assert_uint_eq(fa->rules, fb->rules);
+	ck_assert_uint_eq(fa->values, fb->values);
+	ck_assert_uint_eq(fa->skipped, fb->skipped);
+	ck_assert_str_eq(w1, w2);
+	free(w1);
+	free(w2);
+	ioc_set_free(a);
+	ioc_set_free(b);
+	unlink(path);
+}
+
+START_TEST(test_big_files)
+{
+	/* native, > 2 chunks: BOM, comments, CRLF, tenant host names, URLs,
+	 * duplicates, no newline at the very end */
+	size_t cap = (size_t)SW_IOC_READ_CHUNK * 3, o = 0, n = 0;
+	char *txt = malloc(cap);
+	o += (size_t)snprintf(txt, cap, "\xef\xbb\xbf# big\r\n");
+	for (size_t i = 0; o + 200 < cap - SW_IOC_READ_CHUNK / 4; i++) {
+		switch (i % 7) {
+		case 0: o += (size_t)snprintf(txt + o, cap - o, "# comment %zu\n", i); break;
+		case 1: o += (size_t)snprintf(txt + o, cap - o, "bkt%zu.s3.amazonaws.com Fam%zu\r\n", i, i % 3); n++; break;
+		case 2: o += (size_t)snprintf(txt + o, cap - o, "evil%zu.org/dl/x.apk Url confidence=medium\n", i); n++; break;
+		case 3: o += (size_t)snprintf(txt + o, cap - o, "\n"); break;
+		default: o += (size_t)snprintf(txt + o, cap - o, "h%zu.Example.com Fam # c %zu\n", i, i); n++; break;
+		}
+	}
+	o += (size_t)snprintf(txt + o, cap - o, "spyic.com Cocospy\nspyic.com Cocospy merged\nlast.example.net Last");
+	n += 2;
+	ck_assert_uint_gt(o, 2 * SW_IOC_READ_CHUNK);
+	same_as_mem(txt, o, n);
+
+	/* an error beyond the first chunk names its line */
+	size_t lines = 1;
+	for (size_t i = 0; i < o; i++)
+		lines += txt[i] == '\n';
+	o += (size_t)snprintf(txt + o, cap - o, "\nbad..host X\n");
+	const char *path = write_tmp(txt, o);
+	const char *files[] = { path };
+	ck_assert_ptr_null(ioc_set_load(files, 1, NULL, err, sizeof err));
+	char want[128];
+	snprintf(want, sizeof want, "%s:%zu: bad..host: not a host name", path, lines + 1);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "%s", err);
+	unlink(path);
+
+	/* a plain list with a line longer than a chunk: skipped, the rest read */
+	o = 0;
+	n = 0;
+	for (size_t i = 0; o < SW_IOC_READ_CHUNK / 2; i++, n++)
+		o += (size_t)snprintf(txt + o, cap - o, "p%zu.feed-test.org\n", i);
+	memset(txt + o, 'a', SW_IOC_READ_CHUNK + 10);
+	o += SW_IOC_READ_CHUNK + 10;
+	txt[o++] = '\n';
+	for (size_t i = 0; o < 2 * SW_IOC_READ_CHUNK + 100000; i++, n++)
+		o += (size_t)snprintf(txt + o, cap - o, "q%zu.feed-test.org\n", i);
+	same_as_mem(txt, o, n);
+	free(txt);
+}
+END_TEST
 
 static uint32_t field(const struct ioc_feed *f, const char *name)
 {
@@ -1298,6 +1551,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_stix_inline);
 	tcase_add_test(tc, test_shared_feeds);
 	tcase_add_test(tc, test_update);
+	tcase_add_test(tc, test_big_files);
+	tcase_add_test(tc, test_host_patterns);
 	suite_add_tcase(s, tc);
 	return s;
 }

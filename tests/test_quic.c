@@ -25,6 +25,9 @@
 #include "dissectors/tls.h"
 #include "tests/testutil.h"
 
+/* kind reported by quic_flow_datagram (quic or gquic); unused here */
+static enum sw_kind qk_unused;
+
 /* ---- helpers ------------------------------------------------------------ */
 
 static size_t unhex(const char *s, uint8_t *out, size_t cap)
@@ -563,7 +566,7 @@ static enum dres feed(struct quic_flow *q, struct flow *f, int side,
 	p.payload = cur_make(g.data, n);
 	if (f->client < 0)
 		f->client = (int8_t)side;
-	enum dres r = quic_flow_datagram(q, f, side, &p, th);
+	enum dres r = quic_flow_datagram(q, f, side, &p, th, &qk_unused);
 	/* the views point into q, not into the datagram */
 	tu_guard_free(&g);
 	return r;
@@ -746,7 +749,7 @@ START_TEST(flow_table_release)
 		struct flow *f = flow_lookup(ft, &p, 1000u * (uint64_t)i, &side, &is_new);
 		ck_assert(is_new);
 		f->client = (int8_t)side;
-		enum dres r = quic_flow_datagram(q, f, side, &p, &th);
+		enum dres r = quic_flow_datagram(q, f, side, &p, &th, &qk_unused);
 		/* the pool has 4 slots: flows beyond that wait for evictions */
 		ck_assert(r == D_NEED_MORE || r == D_MALFORMED);
 	}
@@ -808,7 +811,7 @@ static bool replay(const char *path, struct capres *res, int nres)
 		if (fl[i].client < 0)
 			fl[i].client = (int8_t)side;
 		struct tls_hello th;
-		if (quic_flow_datagram(q, &fl[i], side, &p, &th) == D_OK && got < nres) {
+		if (quic_flow_datagram(q, &fl[i], side, &p, &th, &qk_unused) == D_OK && got < nres) {
 			struct capres *r = &res[got++];
 			r->hellos = 1;
 			r->has_sni = th.has_sni;
@@ -867,6 +870,10 @@ START_TEST(shared_captures)
 		/* the client put a port in its SNI: parsed, refused later by
 		 * hn_normalise (not a hostname) */
 		{ "zeek/ppp/quic-interop-retry.pcap", "server4:443" },
+		/* Google QUIC, cleartext CHLO */
+		{ "ndpi/quic046.pcap", "i.ytimg.com" },
+		{ "ndpi/quic_q39.pcap", "s.youtube.com" },
+		{ "ndpi/http_ipv6.pcap", "www.google.it" },      /* Q025 */
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
 		char path[512];
@@ -909,6 +916,61 @@ START_TEST(shared_captures)
 }
 END_TEST
 
+/* Google QUIC CHLO: hand-made from the layout of the Q046 capture. */
+START_TEST(gquic_chlo)
+{
+	/* Q046 long header (c3 'Q046' 50 cid:8 pn:4), a STREAM frame head, then
+	 * CHLO with 2 entries: PAD (end 3) and SNI (end 3 + 11) */
+	static const char good[] =
+		"c3 51303436 50 b4a4f9f5f42edd39 00000001 a0 01 0400"
+		"43484c4f 0200 0000 50414400 03000000 534e4900 0e000000"
+		"2d2d2d 6578616d706c652e636f6d";
+	uint8_t b[256];
+	size_t n = unhex(good, b, sizeof b);
+	struct cur sni;
+	struct tu_guard g = tu_guard_copy(b, n);
+	ck_assert_int_eq(quic_gquic_sni(g.data, n, &sni), D_OK);
+	ck_assert(cur_eq_str(&sni, "example.com"));
+	tu_guard_free(&g);
+	/* every prefix: never a crash, never a wrong name */
+	for (size_t i = 0; i < n; i++) {
+		g = tu_guard_copy(b, i);
+		enum dres r = quic_gquic_sni(g.data, i, &sni);
+		ck_assert(r == D_NOT_MINE || r == D_MALFORMED ||
+		          (r == D_OK && cur_len(&sni) <= 11));
+		tu_guard_free(&g);
+	}
+	/* Q039 public header: flags 0d, cid:8, version at 9 */
+	static const char q39[] =
+		"0d e71ad5d7756c4d4d 51303339 01 00"
+		"43484c4f 0100 0000 534e4900 03000000 616263";
+	n = unhex(q39, b, sizeof b);
+	ck_assert_int_eq(quic_gquic_sni(b, n, &sni), D_OK);
+	ck_assert(cur_eq_str(&sni, "abc"));
+	/* broken: an end offset past the values; offsets going back */
+	static const char *bad[] = {
+		"c3 51303436 50 43484c4f 0100 0000 534e4900 30000000 616263",
+		"c3 51303436 50 43484c4f 0200 0000 50414400 03000000 534e4900 01000000 616263",
+		"c3 51303436 50 43484c4f ff00 0000 534e4900 03000000 616263",
+	};
+	for (size_t i = 0; i < 3; i++) {
+		n = unhex(bad[i], b, sizeof b);
+		ck_assert_int_eq(quic_gquic_sni(b, n, &sni), D_MALFORMED);
+	}
+	/* not ours: no version, no CHLO, no SNI tag, an IETF version */
+	static const char *notmine[] = {
+		"c3 00000001 50 43484c4f 0100 0000 534e4900 03000000 616263",
+		"c3 51303436 50 43484c4e 0100 0000 534e4900 03000000 616263",
+		"c3 51303436 50 43484c4f 0100 0000 50414400 03000000 616263",
+		"0c e71ad5d7756c4d4d 51303339 43484c4f",
+	};
+	for (size_t i = 0; i < 4; i++) {
+		n = unhex(notmine[i], b, sizeof b);
+		ck_assert_int_eq(quic_gquic_sni(b, n, &sni), D_NOT_MINE);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	aead = quic_aead_new();
@@ -933,6 +995,7 @@ int main(void)
 	tcase_add_test(tc, flow_table_release);
 	tcase_add_test(tc, project_chromium_capture);
 	tcase_add_test(tc, shared_captures);
+	tcase_add_test(tc, gquic_chlo);
 	suite_add_tcase(s, tc);
 	int r = tu_run(s);
 	quic_aead_free(aead);

@@ -20,6 +20,9 @@
 #include "dissectors/quic.h"
 #include "dissectors/tls.h"
 
+/* kind reported by quic_flow_datagram (quic or gquic); unused here */
+static enum sw_kind qk_unused;
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct quic_flow *q;
@@ -37,7 +40,7 @@ static void one(struct flow *f, const uint8_t *d, size_t n)
 	p.l4 = 17;
 	p.payload = cur_make(b, n);
 	struct tls_hello th;
-	if (quic_flow_datagram(q, f, 0, &p, &th) == D_OK) {
+	if (quic_flow_datagram(q, f, 0, &p, &th, &qk_unused) == D_OK) {
 		char j[JA4_BUF];
 		(void)ja4_compute(&th, true, j);
 	}

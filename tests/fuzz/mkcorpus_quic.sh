@@ -38,3 +38,5 @@ if [ -d "$S" ]; then
 fi
 # plaintext: CRYPTO(0, "01 00 00 04 ..."), PING, PADDING, ACK, CRYPTO out of order
 printf '\006\000\010\001\000\000\004\003\003\000\000\001\000\000\000\002\005\000\001\000\001\001\006\010\004abcd\0034\0066' >"$out/plain-frames"
+# Google QUIC Q046: a CHLO with one entry, SNI "abc" (framed: 2-byte length)
+printf '\000\051\303Q046\120\264\244\371\365\364\056\335\071\000\000\000\001\240\001\004\000CHLO\001\000\000\000SNI\000\003\000\000\000abc' >"$out/gquic-q046-chlo"
