@@ -1069,12 +1069,25 @@ static bool defang(char *p, size_t *n)
 	return changed;
 }
 
+/* Does h[0..n) contain s[0..sl)?  (memmem is slow on short needles; host
+ * names are short and rarely hold the first byte.) */
+static bool has_sub(const char *h, size_t n, const char *s, size_t sl)
+{
+	const char *p = h, *e = h + n;
+	while ((size_t)(e - p) >= sl && (p = memchr(p, s[0], (size_t)(e - p) - sl + 1))) {
+		if (memcmp(p, s, sl) == 0)
+			return true;
+		p++;
+	}
+	return false;
+}
+
 /* Obvious placeholders in feeds: a label with "x" digits ("a7xx"),
- * "example.com" names, ellipses. */
+ * "example.com" names.  h is a normalised host name, so an ellipsis ("...",
+ * U+2026) cannot be in it: empty labels and non-ASCII bytes were refused
+ * before, as not a host name. */
 static bool placeholder(const char *h, size_t n)
 {
-	if (memmem(h, n, "...", 3) || memmem(h, n, "\xe2\x80\xa6", 3))
-		return true;
 	size_t i = 0;
 	while (i < n) {
 		size_t e = i;
@@ -1459,7 +1472,7 @@ static enum ioc_add_res b_add(struct ioc_b *b, const struct ioc_cand *c, char *e
 	/* a plain host name (defanging aside: "hxxp" is letters too) */
 	unsigned labels;
 	size_t t2;
-	if (plain_host(orig, n, buf, &labels, &t2) && !(c->lenient && memmem(buf, n, "hxxp", 4)))
+	if (plain_host(orig, n, buf, &labels, &t2) && !(c->lenient && has_sub(buf, n, "hxxp", 4)))
 		return add_host(b, c, buf, n, labels, t2, NULL, 0, err, errlen);
 
 	if (n == 0)
@@ -1776,22 +1789,32 @@ static bool line_format(enum ioc_format f)
 	       f == IOC_FMT_ECHAP_CSV;
 }
 
+/* fread at most want bytes, and at most *left (then lowered): a file is
+ * read up to the size it had when it was opened, even if it grows. */
+static size_t read_upto(FILE *fp, char *buf, size_t want, size_t *left)
+{
+	size_t got = fread(buf, 1, want < *left ? want : *left, fp);
+	*left -= got;
+	return got;
+}
+
 /*
  * A big file in a line format (f), open at fp, read in chunks of whole
  * lines (buf: SW_IOC_READ_CHUNK bytes) rather than whole: a million native
  * rules are ~40 MB that would otherwise be held, and first zero-filled by
  * the kernel, only to be read once.  A first pass counts the lines, so that
  * the rules and the index are sized once as for a buffer; the second parses
- * them and digests exactly the bytes it parses.  0, or -1 with err.
+ * them and digests exactly the bytes it parses.  Both read size bytes (the
+ * size at open) at most.  0, or -1 with err.
  */
-static int import_stream(struct ioc_b *b, const char *path, FILE *fp, enum ioc_format f,
-                         char *buf, char *err, size_t errlen)
+static int import_stream(struct ioc_b *b, const char *path, FILE *fp, size_t size,
+                         enum ioc_format f, char *buf, char *err, size_t errlen)
 {
 	char ep[256];
 	sw_esc_buf(ep, sizeof ep, path, strlen(path));
-	size_t lines = 1, got;
+	size_t lines = 1, got, left = size;
 	rewind(fp);
-	while ((got = fread(buf, 1, SW_IOC_READ_CHUNK, fp)) > 0)
+	while ((got = read_upto(fp, buf, SW_IOC_READ_CHUNK, &left)) > 0)
 		lines += count_newlines(buf, got);
 	if (ferror(fp)) {
 		snprintf(err, errlen, "%s: read error", ep);
@@ -1813,8 +1836,9 @@ static int import_stream(struct ioc_b *b, const char *path, FILE *fp, enum ioc_f
 	size_t keep = 0; /* bytes of an unfinished line carried to the next chunk */
 	int rc = 0;
 	rewind(fp);
+	left = size;
 	for (;;) {
-		got = fread(buf + keep, 1, SW_IOC_READ_CHUNK - keep, fp);
+		got = read_upto(fp, buf + keep, SW_IOC_READ_CHUNK - keep, &left);
 		if (ferror(fp)) {
 			snprintf(err, errlen, "%s: read error", ep);
 			rc = -1;
@@ -1822,7 +1846,7 @@ static int import_stream(struct ioc_b *b, const char *path, FILE *fp, enum ioc_f
 		}
 		EVP_DigestUpdate(md, buf + keep, got);
 		size_t have = keep + got, end = have;
-		bool eof = feof(fp);
+		bool eof = left == 0 || feof(fp);
 		if (!eof) {
 			const char *nl = memrchr(buf, '\n', have);
 			if (!nl) {
@@ -1838,7 +1862,7 @@ static int import_stream(struct ioc_b *b, const char *path, FILE *fp, enum ioc_f
 				ioc_b_warn(b, line, NULL, "skipped: line longer than %d bytes",
 				           SW_IOC_LINE_MAX);
 				keep = 0;
-				while ((got = fread(buf, 1, SW_IOC_READ_CHUNK, fp)) > 0) {
+				while ((got = read_upto(fp, buf, SW_IOC_READ_CHUNK, &left)) > 0) {
 					EVP_DigestUpdate(md, buf, got);
 					if ((nl = memchr(buf, '\n', got))) {
 						keep = got - (size_t)(nl + 1 - buf);
@@ -1891,7 +1915,7 @@ static int import_file(struct ioc_b *b, const char *path, char *err, size_t errl
 		                          ((uint8_t)buf[0] == 0xfe && (uint8_t)buf[1] == 0xff));
 		enum ioc_format f = got ? ioc_format_detect(buf, got) : IOC_FMT_NATIVE;
 		if (got == SW_IOC_READ_CHUNK && !utf16 && line_format(f)) {
-			int rc = import_stream(b, path, fp, f, buf, err, errlen);
+			int rc = import_stream(b, path, fp, (size_t)st.st_size, f, buf, err, errlen);
 			free(buf);
 			fclose(fp);
 			return rc;

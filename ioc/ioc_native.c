@@ -95,9 +95,10 @@ enum ioc_format ioc_format_detect(const char *buf, size_t len)
 		if (p == end || *p == '#')
 			continue;
 		if (first) {
-			first = false;
+			/* a YAML document start: the next line decides */
 			if (end - p >= 3 && memcmp(p, "---", 3) == 0)
 				continue;
+			first = false;
 			if (end - p >= 6 && memcmp(p, "- name", 6) == 0)
 				return IOC_FMT_ECHAP_YAML;
 			if (end - p >= 14 && memcmp(p, "type,indicator", 14) == 0)
@@ -328,8 +329,19 @@ int ioc_import_lines(struct ioc_b *b, enum ioc_format f, const char *buf, size_t
 	uint32_t line = *linep;
 	const char *comment = f == IOC_FMT_HOSTS ? "hosts file" :
 	                      f == IOC_FMT_ECHAP_CSV ? "echap network.csv" : "plain list";
+	/* a plain list's first word is its value: prefetch as for native */
+	bool plain = f == IOC_FMT_PLAIN;
+	size_t la = off;
+	struct ahead ring[LOOKAHEAD + 1];
+	for (uint32_t i = 1; plain && i <= LOOKAHEAD; i++)
+		lookahead(b, buf, len, &la, &ring[(line + i) % (LOOKAHEAD + 1)]);
 	while (next_line(buf, len, &off, &ls, &ll)) {
 		*linep = ++line;
+		struct ahead here = { .tok = NULL };
+		if (plain) {
+			here = ring[line % (LOOKAHEAD + 1)];
+			lookahead(b, buf, len, &la, &ring[(line + LOOKAHEAD) % (LOOKAHEAD + 1)]);
+		}
 		if (ll > SW_IOC_LINE_MAX) {
 			ioc_b_warn(b, line, NULL, "skipped: line longer than %d bytes", SW_IOC_LINE_MAX);
 			continue;
@@ -406,6 +418,11 @@ int ioc_import_lines(struct ioc_b *b, enum ioc_format f, const char *buf, size_t
 		}
 		c.text = tok;
 		c.textlen = tl;
+		if (here.tok == tok && here.len == tl) {
+			c.hint = tok;
+			c.hintlen = tl;
+			c.hinthash = here.hash;
+		}
 		const char *extra;
 		if (ioc_token(&p, end, &extra))
 			ioc_b_warn(b, line, NULL, "note: text after the first value ignored");

@@ -112,6 +112,15 @@ for spec in \
 	expect "ioc $f" 2 "$re" "$BIN" ioc check -I "$f"
 done
 expect "ioc file name with ESC" 2 'esc\\x1b\[2J\.rules:2: bad confidence' "$BIN" ioc check -I "esc${ESC}[2J.rules"
+# a YAML file that opens with a document start (---) is still Echap's format
+printf -- '---\n- name: X\n  type: stalkerware\n  websites:\n  - spy.hostile.test\n' >doc-start.yaml
+if "$BIN" ioc check -I doc-start.yaml >out 2>err && grep -q 'echap-yaml, 1 rules' out; then
+	ok=$((ok + 1))
+	echo "PASS: files ioc doc-start.yaml: $(head -1 out)"
+else
+	bad=$((bad + 1))
+	echo "FAIL: files ioc doc-start.yaml: not read as echap-yaml: $(head -1 out) $(head -1 err)"
+fi
 # replay refuses a bad IOC file before reading anything
 expect "replay -I empty file" 2 'empty\.rules: no rules' \
 	"$BIN" replay -I empty.rules "$ROOT/pcaps/dns.pcap"

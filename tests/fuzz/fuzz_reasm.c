@@ -3,7 +3,8 @@
  * table, half-stream reassembly slots, stream parsing (TLS ClientHello over
  * records and segments, HTTP heads and bodies, DNS over TCP, the plaintext
  * prelude scan), --hostnames printing and IOC matching, driven by a
- * sequence of segments.
+ * sequence of segments (and datagrams, for the UDP side of the same
+ * pipeline: DNS queries and answers, QUIC).
  *
  * Input: records, each
  *
@@ -14,7 +15,9 @@
  *
  *   flow   which connection (256): client port 40000 + flow, server port
  *          443 / 80 / 53 / 8443 by flow & 3, IPv6 when flow >= 128
- *   flags  bit 0: sent by the server; bits 1-5: SYN ACK FIN RST PSH
+ *   flags  bit 0: sent by the server; bits 1-5: SYN ACK FIN RST PSH;
+ *          bit 6: a UDP datagram instead (seq unused): DNS answers and
+ *          queries on port 53, QUIC on 443, through the same pipeline
  *   seq    signed 16-bit offset (big endian) from that direction's ISN
  *          (ISNs are fixed per flow; some sit just below 2^32, so that
  *          sequence numbers wrap inside the stream)
@@ -29,8 +32,10 @@
  * queue of 16) so that eviction and slot exhaustion happen, with the
  * bundled IOC list and --hostnames output to /dev/null.  It is made once
  * (making one costs more than most inputs: the fragment and QUIC pools);
- * each input starts with every flow expired, so that it runs as on a new
- * pipeline.
+ * each input starts with every flow expired (and the clock two hours past
+ * the previous input), so that it runs as on a new pipeline; only the
+ * resolved-name cache (DNS answers) may keep entries whose TTL has not run
+ * out, which at worst changes which name a later input's flow is given.
  *
  * Checked after the input: once every flow has expired, every reassembly
  * slot is back in the pool (none leaked), and the counters agree.
@@ -79,11 +84,11 @@ static void put32(uint8_t *p, uint32_t v)
 static uint8_t *fz_frame(unsigned flow, uint8_t flags, uint32_t seq,
                          const uint8_t *pl, size_t n, size_t *len)
 {
-	bool v6 = flow >= 128;
-	size_t ih = v6 ? 40 : 20;
-	if (n > 65535 - ih - 20)
-		n = 65535 - ih - 20;
-	size_t tot = ih + 20 + n;
+	bool v6 = flow >= 128, udp = flags & 0x40;
+	size_t ih = v6 ? 40 : 20, lh = udp ? 8 : 20;
+	if (n > 65535 - ih - lh)
+		n = 65535 - ih - lh;
+	size_t tot = ih + lh + n;
 	uint8_t *f = calloc(1, tot);
 	if (!f)
 		abort();
@@ -102,8 +107,8 @@ static uint8_t *fz_frame(unsigned flow, uint8_t flags, uint32_t seq,
 	const uint8_t *src = srv ? saddr : caddr, *dst = srv ? caddr : saddr;
 	if (v6) {
 		f[0] = 0x60;
-		put16(f + 4, (uint16_t)(20 + n));
-		f[6] = 6;
+		put16(f + 4, (uint16_t)(lh + n));
+		f[6] = udp ? 17 : 6;
 		f[7] = 64;
 		memcpy(f + 8, src, 16);
 		memcpy(f + 24, dst, 16);
@@ -111,13 +116,20 @@ static uint8_t *fz_frame(unsigned flow, uint8_t flags, uint32_t seq,
 		f[0] = 0x45;
 		put16(f + 2, (uint16_t)tot);
 		f[8] = 64;
-		f[9] = 6;
+		f[9] = udp ? 17 : 6;
 		memcpy(f + 12, src, 4);
 		memcpy(f + 16, dst, 4);
 	}
 	uint8_t *t = f + ih;
 	put16(t, srv ? sport : cport);
 	put16(t + 2, srv ? cport : sport);
+	if (udp) {
+		put16(t + 4, (uint16_t)(8 + n));
+		if (n)
+			memcpy(t + 8, pl, n);
+		*len = tot;
+		return f;
+	}
 	put32(t + 4, seq);
 	t[12] = 5 << 4;
 	/* SYN ACK FIN RST PSH -> TCP flag bits */

@@ -3,8 +3,9 @@
 
 Each corpus file is a sequence of fuzz_reasm.c records
     flow | flags | seq (int16) | dt | len (2) | payload
-made from the segments of real connections in the project's captures
-(pcaps/*.pcap, pcaps/demo.pcapng), in capture order: one file per capture
+made from the segments (and UDP datagrams: DNS, QUIC) of real connections
+in the project's captures (pcaps/*.pcap, pcaps/demo.pcapng), in capture
+order: one file per capture
 (all its TCP connections interleaved, as captured), and a few variations of
 the split ClientHellos that reassembly exists for (segments reversed, one
 retransmitted with a different byte, one duplicated, a gap), made from the
@@ -61,7 +62,8 @@ def frames(path):
 
 
 def tcp_of(lt, fr):
-    """(v6, src, dst, sport, dport, seq, flags, payload) or None."""
+    """(v6, src, dst, sport, dport, seq, flags, payload) or None; UDP
+    datagrams come back with seq 0 and flags 0x100."""
     if lt == 1:
         et = struct.unpack("!H", fr[12:14])[0]
         ip = fr[14:]
@@ -76,16 +78,21 @@ def tcp_of(lt, fr):
     if et == 0x0800:
         hl = (ip[0] & 15) * 4
         tot = struct.unpack("!H", ip[2:4])[0]
-        if ip[9] != 6:
+        if ip[9] not in (6, 17):
             return None
         src, dst, seg, v6 = ip[12:16], ip[16:20], ip[hl:tot], False
+        proto = ip[9]
     elif et == 0x86dd:
-        if ip[6] != 6:
+        if ip[6] not in (6, 17):
             return None
         plen = struct.unpack("!H", ip[4:6])[0]
         src, dst, seg, v6 = ip[8:24], ip[24:40], ip[40:40 + plen], True
+        proto = ip[6]
     else:
         return None
+    if proto == 17:
+        sport, dport = struct.unpack("!HH", seg[:4])
+        return v6, src, dst, sport, dport, 0, 0x100, seg[8:]
     sport, dport, seq = struct.unpack("!HHI", seg[:8])
     doff = (seg[12] >> 4) * 4
     return v6, src, dst, sport, dport, seq, seg[13], seg[doff:]
@@ -116,6 +123,12 @@ def records(path):
             conns[key] = c
             srv = False
         d = 1 if srv else 0
+        if fl & 0x100:  # a UDP datagram: kept whole, both ways
+            dt = 0 if last is None else max(0, (ts - last) // 1000)
+            last = ts
+            dt = dt if dt < 0xf0 else min(0xff, 0xef + dt // 60000)
+            out.append((c["flow"], d | 0x40, 0, dt, pl))
+            continue
         if c["isn"][d] is None:
             c["isn"][d] = seq if fl & 0x02 else (seq - 1) & 0xffffffff
         off = (seq - c["isn"][d]) & 0xffffffff
@@ -150,7 +163,7 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     caps = {}
     for name in sorted(os.listdir(os.path.join(ROOT, "pcaps"))):
-        if name.endswith((".pcap", ".pcapng")) and not name.startswith("quic"):
+        if name.endswith((".pcap", ".pcapng")):
             recs = records(os.path.join(ROOT, "pcaps", name))
             if recs:
                 base = name.rsplit(".", 1)[0]

@@ -48,6 +48,8 @@ max_len() {
 	ioc) echo 16384 ;;     # enough for several formats' nesting and long lines
 	reasm) echo 20000 ;;   # several segments of several flows (a hello is < 16 KB)
 	config) echo 8192 ;;   # a config file
+	resolve) echo 4096 ;;  # a DNS answer
+	devices) echo 1500 ;;  # a DHCP message in a datagram
 	*) echo 8192 ;;
 	esac
 }
