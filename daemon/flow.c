@@ -24,6 +24,7 @@ struct flow_table {
 	uint32_t lru_head[2], lru_tail[2]; /* [0] TCP, [1] UDP */
 	struct reasm_slot *slots;
 	uint32_t slot_free;
+	uint32_t slot_lru_head, slot_lru_tail; /* slots in use (index + 1) */
 	struct flow_stats st;
 	void (*on_remove)(void *ctx, struct flow *f); /* flow_table_on_remove */
 	void *on_remove_ctx;
@@ -271,19 +272,59 @@ struct reasm_slot *flow_slot(struct flow_table *t, const struct half *h)
 	return h->slot ? &t->slots[h->slot - 1] : NULL;
 }
 
+static struct reasm_slot *S(struct flow_table *t, uint32_t i1) { return &t->slots[i1 - 1]; }
+
+static void slot_unlink(struct flow_table *t, uint32_t i1)
+{
+	struct reasm_slot *s = S(t, i1);
+	if (s->lru_prev)
+		S(t, s->lru_prev)->lru_next = s->lru_next;
+	else
+		t->slot_lru_head = s->lru_next;
+	if (s->lru_next)
+		S(t, s->lru_next)->lru_prev = s->lru_prev;
+	else
+		t->slot_lru_tail = s->lru_prev;
+	s->lru_prev = s->lru_next = 0;
+}
+
+static void slot_append(struct flow_table *t, uint32_t i1)
+{
+	struct reasm_slot *s = S(t, i1);
+	s->lru_prev = t->slot_lru_tail;
+	s->lru_next = 0;
+	if (t->slot_lru_tail)
+		S(t, t->slot_lru_tail)->lru_next = i1;
+	else
+		t->slot_lru_head = i1;
+	t->slot_lru_tail = i1;
+}
+
 bool flow_slot_get(struct flow_table *t, struct half *h)
 {
 	if (h->slot)
 		return true;
-	if (!t->slot_free) {
-		t->st.reasm_exhausted++;
-		return false;
-	}
 	uint32_t i1 = t->slot_free;
-	struct reasm_slot *s = &t->slots[i1 - 1];
-	t->slot_free = s->next_free;
+	if (i1) {
+		t->slot_free = S(t, i1)->next_free;
+	} else {
+		i1 = t->slot_lru_head;
+		if (!i1 || S(t, i1)->owner == h) {
+			t->st.reasm_exhausted++;
+			return false;
+		}
+		/* take the least recently fed slot from its half */
+		struct half *victim = S(t, i1)->owner;
+		slot_unlink(t, i1);
+		victim->slot = 0;
+		victim->state = HS_DONE;
+		t->st.reasm_stolen++;
+	}
+	struct reasm_slot *s = S(t, i1);
 	s->next_free = 0;
 	s->nr = 0;
+	s->owner = h;
+	slot_append(t, i1);
 	h->slot = i1;
 	t->st.reasm_used++;
 	return true;
@@ -293,8 +334,10 @@ void flow_slot_put(struct flow_table *t, struct half *h)
 {
 	if (!h->slot)
 		return;
-	struct reasm_slot *s = &t->slots[h->slot - 1];
+	struct reasm_slot *s = S(t, h->slot);
+	slot_unlink(t, h->slot);
 	s->nr = 0;
+	s->owner = NULL;
 	s->next_free = t->slot_free;
 	t->slot_free = h->slot;
 	h->slot = 0;
@@ -353,6 +396,10 @@ enum reasm_res reasm_store(struct flow_table *t, struct reasm_slot *s,
 		return RS_HOLES;
 	}
 	memcpy(s->buf + lo, p, n);
+	/* fed now: last in line to be taken by flow_slot_get */
+	uint32_t i1 = (uint32_t)(s - t->slots) + 1;
+	slot_unlink(t, i1);
+	slot_append(t, i1);
 	for (out = 0; out < tmp_n; out++) {
 		s->r[out].lo = tmp[out].lo;
 		s->r[out].hi = tmp[out].hi;

@@ -88,12 +88,16 @@ struct reasm_slot {
 	uint32_t nr;                                   /* ranges used */
 	struct { uint32_t lo, hi; } r[SW_REASM_RANGES]; /* sorted, disjoint */
 	uint32_t next_free;                             /* free list (index + 1) */
+	uint32_t lru_prev, lru_next;                    /* slots in use, least
+	                                                   recently stored first */
+	struct half *owner;                             /* the half holding it */
 	uint8_t buf[SW_REASM_BYTES];
 };
 
 struct flow_stats {
 	uint64_t created, evicted, expired, active;
 	uint64_t reasm_used, reasm_exhausted, reasm_overflow, reasm_conflict;
+	uint64_t reasm_stolen;  /* slots taken from the least recently fed half */
 	uint64_t reasm_too_many_holes;
 };
 
@@ -140,7 +144,15 @@ void flow_table_get_on_remove(const struct flow_table *t,
 
 /* The slot of half h, or NULL. */
 struct reasm_slot *flow_slot(struct flow_table *t, const struct half *h);
-/* Give half h a fresh, empty slot; false (counted) when the pool is empty. */
+/*
+ * Give half h a fresh, empty slot.  When the pool is empty, the slot that
+ * was fed least recently is taken from its half, which gives up (HS_DONE;
+ * counted in reasm_stolen): a flood of half-sent hellos cannot hold every
+ * slot, it can only push out each other, and a real hello whose second
+ * segment follows within a round trip keeps its slot unless more than a
+ * pool's worth of new incomplete hellos arrive in between.  False (counted
+ * in reasm_exhausted) only when h is itself the only candidate.
+ */
 bool flow_slot_get(struct flow_table *t, struct half *h);
 /* Return h's slot to the pool (no-op when it has none). */
 void flow_slot_put(struct flow_table *t, struct half *h);

@@ -878,10 +878,11 @@ void pipe_summary(struct pipeline *pl, FILE *f)
 	        c->malformed_tls, c->malformed_http, c->malformed_dns, c->bad_names,
 	        c->decode[DEC_MALFORMED] + c->decode[DEC_TOO_DEEP],
 	        c->decode[DEC_TRUNCATED]);
-	if (c->tcp_conflicts || c->tcp_gaveup || fs.reasm_exhausted)
+	if (c->tcp_conflicts || c->tcp_gaveup || fs.reasm_exhausted || fs.reasm_stolen)
 		fprintf(f, "tcp: %" PRIu64 " conflicting retransmissions refused, %" PRIu64
-		        " half-streams abandoned, %" PRIu64 " times no reassembly slot\n",
-		        c->tcp_conflicts, c->tcp_gaveup, fs.reasm_exhausted);
+		        " half-streams abandoned, %" PRIu64 " times no reassembly slot, %" PRIu64
+		        " slots taken from stalled half-streams\n",
+		        c->tcp_conflicts, c->tcp_gaveup, fs.reasm_exhausted, fs.reasm_stolen);
 	odd_summary(c, f); /* daemon/oddity.h */
 	quic_flow_summary(pl->quic, f);
 	pipe_enrich_summary(pl, f); /* daemon/enrich.c */

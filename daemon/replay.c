@@ -127,7 +127,13 @@ static int flush_hits(struct pipeline *pl, struct store *st, const struct ioc_se
 		if (n == 0)
 			return 0;
 		if (st->d) {
-			if (db_write_hits(st->d, run, n, iocs, capture, st->err, sizeof st->err) != 0) {
+			int w = db_write_hits(st->d, run, n, iocs, capture, st->err, sizeof st->err);
+			/* out of space: store what still fits, half a batch at a time */
+			while (w != 0 && n > 1 && db_last_full(st->d)) {
+				n /= 2;
+				w = db_write_hits(st->d, run, n, iocs, capture, st->err, sizeof st->err);
+			}
+			if (w != 0) {
 				st->failed++;
 				if (!st->failing)
 					log_warnx("%s; %zu hits kept queued, retrying", st->err,

@@ -262,7 +262,13 @@ static int flush_hits(struct writer *w)
 		}
 		if (n == 0)
 			return 0;
-		if (db_write_hits(w->o.db, run, n, set, w->o.capture, err, sizeof err) != 0) {
+		int wr = db_write_hits(w->o.db, run, n, set, w->o.capture, err, sizeof err);
+		/* out of space: store what still fits, half a batch at a time */
+		while (wr != 0 && n > 1 && db_last_full(w->o.db)) {
+			n /= 2;
+			wr = db_write_hits(w->o.db, run, n, set, w->o.capture, err, sizeof err);
+		}
+		if (wr != 0) {
 			note_failure(w, "hits", err);
 			return -1;
 		}

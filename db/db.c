@@ -758,8 +758,10 @@ static int tx_begin(struct db *d, char *err, size_t errlen, const char *what)
 		set_err(err, errlen, "%s: %s: the database was opened read-only", d->path, what);
 		return -1;
 	}
+	d->last_full = false;
 	int rc = run(d->begin);
 	if (rc != SQLITE_OK) {
+		d->last_full = (rc & 0xff) == SQLITE_FULL;
 		db_sq_err(d->path, d->h, rc, err, errlen, "%s", what);
 		return -1;
 	}
@@ -769,6 +771,7 @@ static int tx_begin(struct db *d, char *err, size_t errlen, const char *what)
 /* Report rc for `what`, and roll back if a transaction is still open. */
 static int tx_fail(struct db *d, int rc, char *err, size_t errlen, const char *what)
 {
+	d->last_full = (rc & 0xff) == SQLITE_FULL;
 	db_sq_err(d->path, d->h, rc, err, errlen, "%s", what);
 	if (!sqlite3_get_autocommit(d->h))
 		run(d->rollback);
@@ -788,6 +791,11 @@ static int tx_commit(struct db *d, char *err, size_t errlen, const char *what)
 uint64_t db_hits_rejected(const struct db *d)
 {
 	return d ? d->rejected : 0;
+}
+
+bool db_last_full(const struct db *d)
+{
+	return d && d->last_full;
 }
 
 static int bind_text_or_null(sqlite3_stmt *st, int i, const char *s, int n)

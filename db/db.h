@@ -137,6 +137,11 @@ int db_write_hits(struct db *d, const struct hit *h, size_t n,
 /* Hits skipped by db_write_hits since open (bad rule id or kind). */
 uint64_t db_hits_rejected(const struct db *d);
 
+/* True when the last failed write failed for lack of space (a full disk or
+ * the size cap), where a smaller batch may still fit; false for locks and
+ * other errors, where it would not help. */
+bool db_last_full(const struct db *d);
+
 /* Filters and form of a hits listing.  Zero-initialise; unset fields do not
  * filter. */
 struct db_hit_query {

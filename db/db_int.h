@@ -27,6 +27,7 @@ struct db {
 	sqlite3_stmt *begin, *commit, *rollback;
 	sqlite3_stmt *hit, *stats, *dev, *feed_del, *feed;
 	uint64_t rejected;      /* hits skipped by db_write_hits */
+	bool last_full;         /* the last write failed for lack of space */
 };
 
 /* "path: doing: explanation (sqlite: message)" into err, for SQLite result

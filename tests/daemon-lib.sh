@@ -18,9 +18,24 @@
 #   dl_sql SQL            query the database (sqlite3, read-only use)
 #   dl_hits KIND          sum(count) of hits of a kind
 #   dl_truth KIND [PCAP]  events of a kind in the truth file (http: http+s3path)
-#   dl_wait_hits N [S]    wait up to S s (default 10) for >= N hit events
-#   dl_wait_eq SQL V [S]  wait up to S s (default 5) for a query to give V
+#   dl_wait_hits N [S]    wait up to S s for >= N hit events
+#   dl_wait_eq SQL V [S]  wait up to S s for a query to give V
+#   dl_wait_log RE [S]    wait up to S s for a line of the daemon log to match RE
+#   dl_wait_log_more RE N [S]  ... for more than N lines to match RE
+#   dl_sync               a SIGUSR1 round trip through the capture thread
+#   dl_packets            frames the capture thread had taken at the last dl_sync
+#   dl_wait_packets N [S] wait up to S s for the capture thread to have taken N frames
+#   dl_lock [SQL]         another writer holds the write lock until dl_unlock
 #   dl_fail MSG           report, show the daemon log, exit 1
+#
+# Waiting: a test never sleeps for a fixed time and hopes.  Every wait polls
+# for the condition it needs (a row count, a log line, the capture thread's
+# frame count) and returns as soon as it holds; the deadline S only bounds a
+# failure, so it is generous: DL_WAIT seconds (default 60) of wall time.  A
+# sanitizer build on a loaded machine runs 10x slower than a plain build on
+# an idle one, and the tests must pass there every time.  Locks held by
+# "another process" are held until the test lets them go (dl_lock), never for
+# a fixed time, so that no check depends on how fast the machine is.
 
 set -u
 LC_ALL=C
@@ -30,9 +45,11 @@ BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 BIN=$BUILD/stalkerwatch
 SHARED=${SW_SHARED:-$ROOT/../shared}
+DL_WAIT=${DL_WAIT:-60}
 DPID=
 NS=
 T=
+LOCKPID=
 
 dl_skip() {
 	echo "$DL_NAME: SKIPPED: $*"
@@ -109,18 +126,31 @@ dl_gen() {
 		awk 'NF && $1 !~ /^#/ { print $1, "bench", "gen-traffic list" }' >"$T/rules.txt"
 }
 
+# dl_until SECS CMD...: run CMD every 0.1 s until it succeeds (0), or until
+# SECS seconds of wall time have passed, or the daemon ($DPID, when set) has
+# died: then CMD is tried once more and its status returned.
+dl_until() {
+	_du_end=$(($(date +%s) + $1))
+	shift
+	until "$@"; do
+		if [ "$(date +%s)" -ge "$_du_end" ] ||
+		   { [ -n "$DPID" ] && ! kill -0 "$DPID" 2>/dev/null; }; then
+			"$@"
+			return
+		fi
+		sleep 0.1
+	done
+}
+
 dl_start() {
 	: >"$T/log"
 	ip netns exec "$NS" "$BIN" run -c /dev/null -i swb -d "$DB" -u nobody "$@" \
 		>>"$T/log" 2>&1 &
 	DPID=$!
-	i=0
-	while ! grep -q "capturing on" "$T/log"; do
+	if ! dl_until "$DL_WAIT" grep -q "capturing on" "$T/log"; then
 		kill -0 "$DPID" 2>/dev/null || { wait "$DPID"; dl_fail "the daemon did not start (status $?)"; }
-		i=$((i + 1))
-		[ $i -gt 100 ] && dl_fail "the daemon did not start within 10 s"
-		sleep 0.1
-	done
+		dl_fail "the daemon did not start within $DL_WAIT s"
+	fi
 }
 
 dl_send() {
@@ -138,7 +168,7 @@ dl_stop() {
 }
 
 dl_sql() {
-	sqlite3 -cmd ".timeout 5000" "$DB" "$@"
+	sqlite3 -cmd ".timeout 30000" "$DB" "$@"
 }
 
 dl_hits() {
@@ -157,27 +187,108 @@ dl_total() {
 	dl_sql "select coalesce(sum(count),0) from hits"
 }
 
-dl_wait_hits() {
-	want=$1
-	secs=${2:-10}
-	i=0
-	while [ "$(dl_total)" -lt "$want" ]; do
-		i=$((i + 1))
-		[ $i -gt $((secs * 10)) ] && return 1
-		sleep 0.1
-	done
-	return 0
+dl_total_ge() {
+	_dt_n=$(dl_total)
+	[ -n "$_dt_n" ] && [ "$_dt_n" -ge "$1" ]
 }
 
-# dl_wait_eq SQL VALUE [S]: wait up to S s (default 5) for a query to give VALUE.
+# dl_wait_hits N [S]: wait up to S s (default DL_WAIT) for >= N hit events.
+dl_wait_hits() {
+	dl_until "${2:-$DL_WAIT}" dl_total_ge "$1"
+}
+
+dl_sql_is() {
+	[ "$(dl_sql "$1")" = "$2" ]
+}
+
+# dl_wait_eq SQL VALUE [S]: wait up to S s (default DL_WAIT) for a query to
+# give VALUE.
 dl_wait_eq() {
-	i=0
-	while [ "$(dl_sql "$1")" != "$2" ]; do
-		i=$((i + 1))
-		[ $i -gt $((${3:-5} * 10)) ] && return 1
-		sleep 0.1
+	dl_until "${3:-$DL_WAIT}" dl_sql_is "$1" "$2"
+}
+
+# dl_log_count RE: lines of the daemon log that match RE.
+dl_log_count() {
+	grep -c -- "$1" "$T/log"
+}
+
+dl_log_more() {
+	[ "$(dl_log_count "$1")" -gt "$2" ]
+}
+
+# dl_wait_log RE [S]: wait up to S s for a line of the daemon log to match RE.
+dl_wait_log() {
+	dl_until "${2:-$DL_WAIT}" grep -q -- "$1" "$T/log"
+}
+
+# dl_wait_log_more RE N [S]: wait up to S s for more than N lines to match RE.
+dl_wait_log_more() {
+	dl_until "${3:-$DL_WAIT}" dl_log_more "$1" "$2"
+}
+
+# dl_sync: a round trip through the capture thread.  SIGUSR1 makes it log
+# its counters at the top of its loop, where it also adopts a reloaded IOC
+# set (daemon/run.c capture_loop: signal flags, the counters, writer_adopt,
+# then poll and the frames); the last line of that dump is "up N s".  Once
+# that line is in the log:
+#  - the "packets N" line just before it counts every frame the capture
+#    thread had taken (dl_packets);
+#  - a reloaded set that was ready (its "IOC rules reloaded" line logged)
+#    before dl_sync was called is the one every later frame is matched with.
+# 1 when the dump did not come within DL_WAIT s (or the daemon died).
+DL_UP='^stalkerwatch: up [0-9]* s$'
+dl_sync() {
+	_ds_n=$(dl_log_count "$DL_UP")
+	kill -USR1 "$DPID" 2>/dev/null || return 1
+	dl_until "$DL_WAIT" dl_log_more "$DL_UP" "$_ds_n"
+}
+
+# dl_packets: the frame count of the last dump (dl_sync).
+dl_packets() {
+	sed -n 's/^stalkerwatch: packets \([0-9]*\) .*/\1/p' "$T/log" | tail -n 1
+}
+
+dl_packets_are() {
+	dl_sync && [ "$(dl_packets)" = "$1" ]
+}
+
+# dl_wait_packets N [S]: wait up to S s for the capture thread to have taken
+# N frames since it started (every frame sent: tcpreplay's count).
+dl_wait_packets() {
+	_dw_end=$(($(date +%s) + ${2:-$DL_WAIT}))
+	until dl_packets_are "$1"; do
+		[ "$(date +%s)" -lt "$_dw_end" ] || return 1
+		kill -0 "$DPID" 2>/dev/null || return 1
+		sleep 0.2
 	done
-	return 0
+}
+
+# dl_lock [SQL]: another writer: a sqlite3 shell takes the write lock
+# (BEGIN IMMEDIATE, then SQL if given, uncommitted) and holds it until
+# dl_unlock, however long the test takes meanwhile.  Returns once the lock
+# is held (a second writer is refused).  One lock at a time (fd 7).
+dl_lock() {
+	rm -f "$T/lock.fifo"
+	mkfifo "$T/lock.fifo" || dl_fail "cannot make a FIFO"
+	: >"$T/lock.out"
+	exec 7<>"$T/lock.fifo"
+	sqlite3 -bail "$DB" <"$T/lock.fifo" >"$T/lock.out" 2>&1 7>&- &
+	LOCKPID=$!
+	DL_PIDS="$DL_PIDS $LOCKPID"
+	printf '.timeout 30000\nBEGIN IMMEDIATE;\n%s\nSELECT '"'"'locked'"'"';\n' "${1:-}" >&7
+	dl_until "$DL_WAIT" grep -q '^locked$' "$T/lock.out" ||
+		dl_fail "could not take the write lock: $(cat "$T/lock.out")"
+	if sqlite3 "$DB" "BEGIN IMMEDIATE; ROLLBACK;" >/dev/null 2>&1; then
+		dl_fail "the write lock is not held"
+	fi
+}
+
+# dl_unlock: the other writer rolls back and quits.
+dl_unlock() {
+	printf 'ROLLBACK;\n.quit\n' >&7
+	exec 7>&-
+	wait "$LOCKPID" || dl_fail "the lock holder failed: $(cat "$T/lock.out")"
+	LOCKPID=
 }
 
 # Every hit row names a rule that matches its host (or, for cloud tenants,

@@ -2,6 +2,12 @@
 # run-all.sh BIN...: run each test program, then the shell integration tests
 # (tests/t-*.sh), and report.  Exits non-zero if any failed.
 set -u
+# Check's per-test timeouts (tcase_set_timeout, 4 s by default) are set for
+# an idle machine and a plain build; ASan+UBSan is 2-5x slower and CI may be
+# loaded.  They only catch hangs: multiplied here, so that a slow run never
+# fails for being slow (CK_TIMEOUT_MULTIPLIER given by the caller wins).
+CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-5}
+export CK_TIMEOUT_MULTIPLIER
 fail=0
 for t in "$@"; do
 	case "$t" in

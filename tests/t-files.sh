@@ -19,7 +19,8 @@ BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$BUILD/stalkerwatch
-TMO=${FILES_TIMEOUT:-20}
+# a bound that catches hangs, generous enough for ASan+UBSan on a loaded machine
+TMO=${FILES_TIMEOUT:-120}
 
 if [ ! -x "$BIN" ]; then
 	echo "t-files: $BIN is not built"

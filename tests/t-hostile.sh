@@ -5,7 +5,8 @@
 #
 # Each capture is replayed twice, under a memory bound (ulimit -v
 # HOSTILE_MEM_KB, default 131072 = 128 MiB) and a time bound (timeout
-# HOSTILE_TIMEOUT seconds, default 30):
+# HOSTILE_TIMEOUT seconds, default 120: it catches hangs, and a replay under
+# ASan+UBSan on a loaded machine is 10x slower than on an idle one):
 #   1. replay --hostnames: exit status, stdout lines, summary counters;
 #   2. replay -d DB -I pcaps/hostile/hostile.rules: the same exit status and
 #      counters, then `hits -d DB` and `hits -d DB --json`, the number of rows
@@ -27,7 +28,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$BUILD/stalkerwatch
 DIR=$ROOT/pcaps/hostile
 MEM=${HOSTILE_MEM_KB:-131072}
-TMO=${HOSTILE_TIMEOUT:-30}
+TMO=${HOSTILE_TIMEOUT:-120}
 TAB=$(printf '\t')
 
 if [ ! -x "$BIN" ]; then

@@ -21,6 +21,10 @@
 # Every run: no crash, no hang (timeout), and "hits already committed are
 # never lost": the rows counted before and after each fault.
 #
+# The time bounds only catch hangs: they are generous (a replay under
+# ASan+UBSan on a loaded machine is 10x slower than on an idle one), and
+# every wait for a condition polls for it.
+#
 # BUILD is the build directory (run-all.sh sets it; default build).
 set -u
 LC_ALL=C
@@ -30,7 +34,7 @@ case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$BUILD/stalkerwatch
 H=$ROOT/pcaps/hostile
-TMO=${STORAGE_TIMEOUT:-40}
+TMO=${STORAGE_TIMEOUT:-120}
 
 if [ ! -x "$BIN" ]; then
 	echo "t-storage: $BIN is not built"
@@ -41,9 +45,9 @@ LOCKPID=
 # a watchdog: the whole test must end (a hang here would block `make test`)
 (
 	trap 'kill "$sp" 2>/dev/null; exit 0' TERM
-	sleep "${STORAGE_WATCHDOG:-150}" &
+	sleep "${STORAGE_WATCHDOG:-900}" &
 	sp=$!
-	wait "$sp" && echo "t-storage: WATCHDOG: still running after ${STORAGE_WATCHDOG:-150}s, stopped" >&2 &&
+	wait "$sp" && echo "t-storage: WATCHDOG: still running after ${STORAGE_WATCHDOG:-900}s, stopped" >&2 &&
 		kill -TERM $$
 ) >/dev/null &
 WATCHDOG=$!
@@ -153,12 +157,14 @@ echo $? >full1.rc
 if command -v sqlite3 >/dev/null 2>&1; then
 	sqlite3 full/h.db 'PRAGMA integrity_check' >f.integrity 2>&1
 fi
-# again, and give it room while it retries
+# again, and give it room while it retries (as soon as it says so: it
+# retries for about 5 s)
+: >full2.err
 timeout "$TMO" "$BIN" replay -d full/h.db -I "$H/hostile.rules" "$H/many-hits.pcap" >/dev/null 2>full2.err &
 pid=$!
 i=0
-while [ $i -lt 20 ] && ! grep -q retrying full2.err 2>/dev/null; do
-	sleep 1
+while [ $i -lt $((TMO * 10)) ] && ! grep -q retrying full2.err && kill -0 $pid 2>/dev/null; do
+	sleep 0.1
 	i=$((i + 1))
 done
 mount -o remount,size=8m full
@@ -170,13 +176,18 @@ EOF
 	BIN=$BIN H=$H TMO=$TMO unshare -m sh full.sh
 	if [ -f full1.rc ]; then
 		check "full: hits that do not fit" "$(cat full1.rc)" 2 full1.err \
-			'800 hits of this capture could NOT be stored: .*full'
+			'[0-9]+ hits of this capture could NOT be stored: .*full'
 		check "full: counted in the summary" "$(cat full1.rc)" 2 full1.err \
-			'^database: 800 hits NOT STORED'
-		if [ "$(cat f.before)" = 3 ] && [ "$(cat f.after)" = 3 ]; then
-			pass "full: the 3 committed rows kept"
+			'^database: [0-9]+ hits NOT STORED'
+		# a batch that does not fit is retried in halves: what fits is
+		# stored, the rest is counted; the 3 rows from before stay
+		lost=$(sed -n 's/^database: \([0-9]*\) hits NOT STORED.*/\1/p' full1.err)
+		after=$(cat f.after)
+		if [ "$(cat f.before)" = 3 ] && [ -n "$lost" ] && [ "$after" -gt 3 ] &&
+		   [ $((after - 3 + lost)) = 800 ]; then
+			pass "full: the 3 committed rows kept, $((after - 3)) more fitted, $lost counted as not stored"
 		else
-			fail "full: rows before $(cat f.before), after $(cat f.after) (expected 3, 3)"
+			fail "full: rows before $(cat f.before), after $after, not stored '$lost' (expected 3, then stored + not stored = 800)"
 		fi
 		if [ -f f.integrity ]; then
 			if [ "$(cat f.integrity)" = ok ]; then
@@ -205,17 +216,22 @@ fi
 
 if command -v sqlite3 >/dev/null 2>&1; then
 	# lock DB: start sqlite3 holding BEGIN IMMEDIATE on DB, fed through a
-	# FIFO, and wait until it has the lock
+	# FIFO, and wait until it has the lock (0), or say it could not (1)
 	lock() {
 		rm -f lk.fifo lk.out
+		: >lk.out
 		mkfifo lk.fifo
 		exec 3<>lk.fifo  # read-write: never blocks, even if sqlite3 fails
-		sqlite3 "$1" <lk.fifo >lk.out 2>&1 3>&- &
+		sqlite3 -bail "$1" <lk.fifo >lk.out 2>&1 3>&- &
 		LOCKPID=$!
 		echo "BEGIN IMMEDIATE; SELECT 'locked';" >&3
 		i=0
-		while [ $i -lt 10 ] && ! grep -q locked lk.out; do
-			sleep 1
+		while ! grep -q '^locked$' lk.out; do
+			if [ $i -ge $((TMO * 10)) ] || ! kill -0 "$LOCKPID" 2>/dev/null; then
+				fail "$2: sqlite3 could not take the lock: $(cat lk.out)"
+				return 1
+			fi
+			sleep 0.1
 			i=$((i + 1))
 		done
 	}
@@ -227,8 +243,8 @@ if command -v sqlite3 >/dev/null 2>&1; then
 	}
 	seed lock.db
 	before=$(rows lock.db)
-	# held for 2 s: waited out
-	lock lock.db
+	# held for 2 s: waited out (replay waits SW_DB_OPEN_WAIT_MS = 5 s)
+	lock lock.db "locked for 2 s"
 	( sleep 2; echo "COMMIT;" >&3 ) &
 	sleeper=$!
 	replay_db lock.db "$H/many-hits.pcap" lk1.out lk1.err
@@ -246,7 +262,7 @@ if command -v sqlite3 >/dev/null 2>&1; then
 	# held for good: a clear error
 	seed lock2.db
 	before=$(rows lock2.db)
-	lock lock2.db
+	lock lock2.db "locked for good"
 	replay_db lock2.db "$H/many-hits.pcap" lk2.out lk2.err
 	unlock
 	after=$(rows lock2.db)

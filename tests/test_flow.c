@@ -160,17 +160,37 @@ START_TEST(reasm_limits)
 	memset(h, 0, sizeof h);
 	for (int i = 0; i < SW_REASM_SLOTS_MIN; i++)
 		ck_assert(flow_slot_get(t, &h[i]));
-	ck_assert(!flow_slot_get(t, &h[SW_REASM_SLOTS_MIN]));
+	/* feed every slot but the first, in order: slot 0 is then the least
+	 * recently fed and is the one taken when the pool is empty */
+	uint8_t one = 1;
+	for (int i = 1; i < SW_REASM_SLOTS_MIN; i++)
+		ck_assert_int_eq(reasm_store(t, flow_slot(t, &h[i]), 0, &one, 1), RS_OK);
+	ck_assert(flow_slot_get(t, &h[SW_REASM_SLOTS_MIN]));
+	ck_assert_uint_eq(h[0].slot, 0);
+	ck_assert_int_eq(h[0].state, HS_DONE);
+	ck_assert_uint_ne(h[SW_REASM_SLOTS_MIN].slot, 0);
 	struct flow_stats st;
 	flow_get_stats(t, &st);
-	ck_assert_uint_eq(st.reasm_exhausted, 1);
+	ck_assert_uint_eq(st.reasm_stolen, 1);
+	ck_assert_uint_eq(st.reasm_exhausted, 0);
+	/* the next one takes slot 1's (fed before 2..7) */
+	struct half extra;
+	memset(&extra, 0, sizeof extra);
+	ck_assert(flow_slot_get(t, &extra));
+	ck_assert_uint_eq(h[1].slot, 0);
+	ck_assert_uint_ne(h[2].slot, 0);
+	flow_slot_put(t, &extra);
+	/* h[0] gave up; give it a slot back for the checks below */
+	h[0].state = HS_PROBE;
+	ck_assert(flow_slot_get(t, &h[0]));
 
 	struct reasm_slot *s = flow_slot(t, &h[0]);
 	uint8_t b[64] = { 0 };
 	ck_assert_int_eq(reasm_store(t, s, SW_REASM_BYTES - 10, b, 11), RS_OVERFLOW);
 	ck_assert_int_eq(reasm_store(t, s, SW_REASM_BYTES - 10, b, 10), RS_OK);
 	/* SW_REASM_RANGES disjoint ranges fit; one more does not */
-	struct reasm_slot *s2 = flow_slot(t, &h[1]);
+	struct reasm_slot *s2 = flow_slot(t, &h[2]);
+	s2->nr = 0;
 	for (uint32_t i = 0; i < SW_REASM_RANGES; i++)
 		ck_assert_int_eq(reasm_store(t, s2, 100 + i * 10, b, 2), RS_OK);
 	ck_assert_int_eq(reasm_store(t, s2, 10, b, 2), RS_HOLES);

@@ -1491,9 +1491,9 @@ START_TEST(test_update)
 		      "-key", key, "-WWW", "-quiet", (char *)NULL);
 		_exit(1);
 	}
-	/* wait until it listens (at most ~5 s) */
+	/* wait until it listens (at most 30 s: a loaded machine) */
 	bool up = false;
-	for (int i = 0; i < 100 && !up; i++) {
+	for (int i = 0; i < 600 && !up; i++) {
 		int c = socket(AF_INET, SOCK_STREAM, 0);
 		sa.sin_port = htons((uint16_t)port);
 		up = connect(c, (struct sockaddr *)&sa, sizeof sa) == 0;

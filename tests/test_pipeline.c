@@ -278,6 +278,36 @@ START_TEST(retransmission_cannot_change_the_name)
 }
 END_TEST
 
+/* A flood of half-sent hellos cannot starve a real one: each new incomplete
+ * hello takes the least recently fed slot, so the real hello's slot lives
+ * as long as its second segment comes before a pool's worth of others. */
+START_TEST(half_sent_hello_flood)
+{
+	uint8_t h[4096], f[5000];
+	size_t n = mkhello(h, "i.spyic.com", 1500, 16384);
+	struct rig r;
+	rig_init(&r); /* 16 reassembly slots */
+	for (unsigned i = 0; i < 100; i++) {
+		size_t fl = mkframe(f, "10.0.0.9", (uint16_t)(20000 + i), "192.0.2.7", 443, 6,
+		                    0x18, 1, h, 700);
+		rig_send(&r, f, fl);
+	}
+	handshake(&r);
+	seg(&r, 0, 0x10, ISN, h, 700);
+	for (unsigned i = 100; i < 110; i++) {
+		size_t fl = mkframe(f, "10.0.0.9", (uint16_t)(20000 + i), "192.0.2.7", 443, 6,
+		                    0x18, 1, h, 700);
+		rig_send(&r, f, fl);
+	}
+	seg(&r, 0, 0x18, ISN + 700, h + 700, n - 700);
+	ck_assert_str_eq(rig_out(&r), SNI_LINE);
+	struct flow_stats st;
+	flow_get_stats(r.pl.ft, &st);
+	ck_assert_uint_eq(st.reasm_stolen, 100 + 1 + 10 - 16);
+	rig_fini(&r);
+}
+END_TEST
+
 START_TEST(hello_without_handshake_seen)
 {
 	/* capture started mid-connection: the first data segment is the start */
@@ -467,6 +497,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, hello_over_records_and_segments_reordered);
 	tcase_add_test(tc, retransmission_cannot_change_the_name);
 	tcase_add_test(tc, hello_without_handshake_seen);
+	tcase_add_test(tc, half_sent_hello_flood);
 	tcase_add_test(tc, tls_after_preludes);
 	tcase_add_test(tc, http_keepalive_pipelined_and_bodies);
 	tcase_add_test(tc, http_odd_host_values);

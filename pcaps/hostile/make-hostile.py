@@ -450,9 +450,10 @@ def cap_flow_flood():
 
 def cap_hello_flood():
     """700 connections that each send the first segment of a ClientHello and
-    never the rest: each holds a reassembly slot until the pool (512) is
-    empty.  Then a whole hello in one segment (needs no slot) and one split
-    in two (needs one: there is none)."""
+    never the rest: the first 512 fill the reassembly pool, each later one
+    takes the least recently fed slot.  Then a whole hello in one segment
+    (needs no slot) and one split in two (takes a slot and keeps it until
+    its second segment)."""
     pc = Pcap()
     hello = client_hello(b"half.hostile.test", [ext(21, b"\x00" * 600)])
     for i in range(700):
