@@ -18,6 +18,7 @@
  * bounded by the arena whatever the traffic does.
  */
 #include "daemon/dpi.h"
+#include "daemon/util.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -129,8 +130,13 @@ static void *hook_malloc(size_t n)
 	if (n > SIZE_MAX - sizeof(union blk_hdr))
 		return NULL;
 	union blk_hdr *h = malloc(sizeof *h + n);
-	if (!h)
-		return NULL;
+	if (!h) {
+		/* Outside the arena this is start-up: libndpi 4.2 does not
+		 * check every allocation of ndpi_init_detection_module and
+		 * would crash later; stop here with the reason instead. */
+		fatalx("nDPI: out of memory at start-up (%zu bytes); run with "
+		       "--no-ndpi or give the process more memory", n);
+	}
 	h->h.magic = LIBC_MAGIC;
 	h->h.cls = 0;
 	h->h.owner = NULL;

@@ -480,6 +480,10 @@ static void dns_found(struct pipeline *pl, struct flow *f, const struct pkt *p,
                       const struct dns_msg *m)
 {
 	if (m->qr) {
+		/* a broken answer record is counted; answers cut short by the
+		 * snapshot length are not malformed (frames cut counts them) */
+		if (m->an_malformed)
+			pl->c.malformed_dns++;
 		dns_answers(pl, f, p, m);
 		return;
 	}
