@@ -24,7 +24,10 @@
 #   dl_wait_log_more RE N [S]  ... for more than N lines to match RE
 #   dl_sync               a SIGUSR1 round trip through the capture thread
 #   dl_packets            frames the capture thread had taken at the last dl_sync
-#   dl_wait_packets N [S] wait up to S s for the capture thread to have taken N frames
+#   dl_mark               remember the capture thread's and the link's frame counts
+#   dl_wait_taken [S]     wait up to S s for the capture thread to have taken every
+#                         frame the capture end saw since dl_mark
+#   dl_send_all ARGS      tcpreplay into the namespace; a frame the veth pair drops fails
 #   dl_lock [SQL]         another writer holds the write lock until dl_unlock
 #   dl_fail MSG           report, show the daemon log, exit 1
 #
@@ -96,12 +99,21 @@ dl_init() {
 		dl_skip "network namespaces unavailable ($(head -c 200 "$T/netns.err"))"
 	fi
 	ip netns exec "$NS" sh -c '
-		sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 2>/dev/null
+		# IPv6 off (written to /proc: sysctl(8) is in procps, which a
+		# minimal machine lacks), so the kernel sends no frames of its own
+		for f in all default; do
+			echo 1 >/proc/sys/net/ipv6/conf/$f/disable_ipv6
+		done 2>/dev/null
 		ip link set lo up &&
 		ip link add swa type veth peer name swb &&
 		ip link set swa mtu 9000 && ip link set swb mtu 9000 &&
+		{ ip link set swa addrgenmode none; ip link set swb addrgenmode none; true; } 2>/dev/null &&
 		ip link set swa up && ip link set swb up' ||
 		dl_skip "cannot make a veth pair in a namespace"
+	# the kernel's own frames (IPv6 router solicitations, MLD) would add to
+	# the counts; dl_link counts them anyway, but say when they may come
+	[ "$(ip netns exec "$NS" cat /proc/sys/net/ipv6/conf/swb/disable_ipv6 2>/dev/null || echo 1)" = 1 ] ||
+		echo "$DL_NAME: note: IPv6 stays on in the namespace: the kernel may add frames of its own"
 	# the database directory belongs to the user the daemon drops to
 	mkdir "$T/db"
 	chown nobody "$T/db"
@@ -153,11 +165,43 @@ dl_start() {
 	fi
 }
 
+# dl_stat IFACE COUNTER: a counter of an interface in the namespace.
+dl_stat() {
+	ip netns exec "$NS" cat "/sys/class/net/$1/statistics/$2"
+}
+
+# dl_link: every frame the capture end (swb) has seen, both ways: what the
+# daemon must take, extra frames of the kernel's own included.
+dl_link() {
+	echo $(($(dl_stat swb rx_packets) + $(dl_stat swb tx_packets)))
+}
+
+# dl_link_lost: frames the veth pair dropped before they reached swb (a
+# full backlog: the sender outran the softirq on a loaded machine).  No
+# capture can see them; pcap_stats does not count them.
+dl_link_lost() {
+	echo $(($(dl_stat swa tx_dropped) + $(dl_stat swb rx_dropped)))
+}
+
+# dl_send ARGS...: tcpreplay into swa.  SENT: frames tcpreplay sent; LOST:
+# frames of them the veth pair dropped before swb (noted when not 0).
 dl_send() {
+	_sd_lost=$(dl_link_lost)
 	ip netns exec "$NS" tcpreplay -i swa "$@" >"$T/send.log" 2>&1 ||
 		dl_fail "tcpreplay failed: $(cat "$T/send.log")"
 	SENT=$(sed -n 's/.*Successful packets: *\([0-9]*\).*/\1/p' "$T/send.log")
 	[ -n "$SENT" ] || dl_fail "cannot read the packet count from tcpreplay: $(cat "$T/send.log")"
+	LOST=$(($(dl_link_lost) - _sd_lost))
+	[ "$LOST" = 0 ] ||
+		echo "$DL_NAME: note: the veth pair dropped $LOST of the $SENT frames sent, before any capture could see them"
+}
+
+# dl_send_all ARGS...: dl_send for a check that needs every frame: a frame
+# the veth pair dropped fails the test, saying so.
+dl_send_all() {
+	dl_send "$@"
+	[ "$LOST" = 0 ] ||
+		dl_fail "the veth pair dropped $LOST of $SENT frames before the capture (the machine is too loaded for this check)"
 }
 
 dl_stop() {
@@ -252,11 +296,27 @@ dl_packets_are() {
 	dl_sync && [ "$(dl_packets)" = "$1" ]
 }
 
-# dl_wait_packets N [S]: wait up to S s for the capture thread to have taken
-# N frames since it started (every frame sent: tcpreplay's count).
-dl_wait_packets() {
-	_dw_end=$(($(date +%s) + ${2:-$DL_WAIT}))
-	until dl_packets_are "$1"; do
+# dl_mark: remember the capture thread's frame count (a dl_sync while no
+# traffic flows) and the capture end's frame count, for dl_wait_taken.
+dl_mark() {
+	dl_sync || dl_fail "no answer to USR1"
+	MARK_PK=$(dl_packets)
+	MARK_LINK=$(dl_link)
+}
+
+# dl_taken_all: the capture thread has taken every frame swb saw since
+# dl_mark (TAKEN_WANT: how many it should have).
+dl_taken_all() {
+	TAKEN_WANT=$((MARK_PK + $(dl_link) - MARK_LINK))
+	dl_packets_are "$TAKEN_WANT"
+}
+
+# dl_wait_taken [S]: wait up to S s for dl_taken_all.  Counting what the
+# link delivered, not what tcpreplay sent, keeps the count exact when the
+# kernel adds frames of its own or the veth pair drops some.
+dl_wait_taken() {
+	_dw_end=$(($(date +%s) + ${1:-$DL_WAIT}))
+	until dl_taken_all; do
 		[ "$(date +%s)" -lt "$_dw_end" ] || return 1
 		kill -0 "$DPID" 2>/dev/null || return 1
 		sleep 0.2

@@ -36,6 +36,9 @@ ref_total=$(sqlite3 "$T/ref-g.db" "select coalesce(sum(count),0) from hits")
 [ "$truth_total" -gt 50 ] || dl_fail "the capture holds only $truth_total IOC events"
 
 dl_start -I "$T/rules.txt" --stats-interval 1 --buffer-mb 32
+# every frame swb sees from now on must be counted: what tcpreplay sent,
+# less what the veth pair dropped, plus any frame of the kernel's own
+L0=$(dl_link)
 
 # 1. privileges, in every thread (both run once "capturing on" is logged)
 for st in /proc/"$DPID"/task/*/status; do
@@ -58,15 +61,16 @@ nthreads=$(ls /proc/"$DPID"/task | wc -l)
 [ "$nthreads" = 2 ] || dl_fail "expected 2 threads (capture, writer), found $nthreads"
 
 # 2. a rate it keeps up with: nothing may be lost
-dl_send -M 50 "$T/g.pcap"
+dl_send_all -M 50 "$T/g.pcap"
 sent1=$SENT
+seen1=$(($(dl_link) - L0))
 dl_wait_hits "$ref_total" || dl_fail "after $DL_WAIT s only $(dl_total) of $ref_total hit events"
 # the stats row of that second comes at the next tick
-dl_wait_eq "select coalesce(sum(packets)+sum(drops),0) from stats" "$sent1"
+dl_wait_eq "select coalesce(sum(packets)+sum(drops),0) from stats" "$seen1"
 drops=$(dl_sql "select coalesce(sum(drops),0) from stats")
 pk=$(dl_sql "select coalesce(sum(packets),0) from stats")
 [ "$drops" = 0 ] || dl_fail "$drops packets dropped at 50 Mbit/s"
-[ "$pk" = "$sent1" ] || dl_fail "stats count $pk packets, tcpreplay sent $sent1"
+[ "$pk" = "$seen1" ] || dl_fail "stats count $pk packets, swb saw $seen1 (tcpreplay sent $sent1)"
 for k in sni dns http; do
 	got=$(dl_hits "$k")
 	want=$(dl_truth "$k")
@@ -84,18 +88,21 @@ echo "t-daemon-capture: 50 Mbit/s: $sent1 packets, 0 dropped, $ref_total hit eve
 # already seen), TERM at once: everything captured is flushed
 dl_send --topspeed "$T/g2.pcap"
 sent2=$SENT
+lost2=$LOST
 rate=$(sed -n 's/.*Rated: .*, \([0-9.]*\) Mbps.*/\1/p' "$T/send.log")
 dl_stop
+seen=$(($(dl_link) - L0))
 [ "$DRC" = 0 ] || dl_fail "exit status $DRC after SIGTERM"
 grep -q "stopped:" "$T/log" || dl_fail "no 'stopped' line in the log"
 drops=$(dl_sql "select coalesce(sum(drops),0) from stats")
 pk=$(dl_sql "select coalesce(sum(packets),0) from stats")
-[ $((pk + drops)) = $((sent1 + sent2)) ] ||
-	dl_fail "stats: $pk packets + $drops dropped, tcpreplay sent $((sent1 + sent2))"
+# frames the veth pair dropped before swb (lost2) never reached a capture
+[ $((pk + drops)) = "$seen" ] ||
+	dl_fail "stats: $pk packets + $drops dropped, swb saw $seen (tcpreplay sent $((sent1 + sent2)), the veth pair dropped $lost2)"
 for k in sni dns http; do
 	got=$(dl_hits "$k")
 	want=$(($(dl_truth "$k") + $(dl_truth "$k" "$T/g2.pcap")))
-	if [ "$drops" = 0 ]; then
+	if [ "$drops" = 0 ] && [ "$lost2" = 0 ]; then
 		[ "$got" = "$want" ] || dl_fail "$k: $got hit events after two sends, want $want (no drops)"
 	else
 		[ "$got" -le "$want" ] || dl_fail "$k: $got hit events, more than the $want sent"
@@ -104,10 +111,12 @@ done
 for k in $kinds; do
 	got=$(dl_hits "$k")
 	want=$(($(ref "$k") + $(ref "$k" g2)))
-	[ "$drops" != 0 ] || [ "$got" = "$want" ] || dl_fail "$k: $got hit events, replay finds $want"
+	[ "$drops" != 0 ] || [ "$lost2" != 0 ] || [ "$got" = "$want" ] || dl_fail "$k: $got hit events, replay finds $want"
 done
-if [ "$drops" = 0 ]; then
+if [ "$drops" = 0 ] && [ "$lost2" = 0 ]; then
 	echo "t-daemon-capture: full speed ($rate Mbit/s): $sent2 packets, none dropped, every event recorded, flushed on SIGTERM"
+elif [ "$drops" = 0 ]; then
+	echo "t-daemon-capture: full speed ($rate Mbit/s): the veth pair dropped $lost2 frames before the capture; every frame that came was taken"
 else
 	grep -q "PACKETS DROPPED" "$T/log" || dl_fail "$drops packets dropped but not logged"
 	echo "t-daemon-capture: full speed ($rate Mbit/s): the kernel dropped $drops packets; the stats say so"

@@ -18,6 +18,8 @@
 # every wait polls (tests/daemon-lib.sh): nothing depends on the speed of
 # the machine.  --buffer-mb 32: the kernel ring holds a whole capture even
 # when the capture thread is starved, so "no packet dropped" holds too.
+# Frames are counted at the capture end of the veth pair (dl_wait_taken),
+# and a frame the pair itself drops fails the test by name (dl_send_all).
 . "$(dirname "$0")/daemon-lib.sh"
 dl_init t-daemon-db
 for s in 31 32 33 34 35; do
@@ -51,7 +53,7 @@ sqlite3 "$DB" "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WH
 LONG=$!
 DL_PIDS="$DL_PIDS $LONG"
 want=$(ref 31)
-dl_send -M 100 "$T/g31.pcap"
+dl_send_all -M 100 "$T/g31.pcap"
 dl_wait_hits "$want" || dl_fail "with a reader holding the database: $(dl_total) of $want hit events"
 kill -0 "$READER" 2>/dev/null || dl_fail "the reader ended before the hits arrived: $(cat "$T/reader.out")"
 kill -0 "$LONG" 2>/dev/null || echo "t-daemon-db: note: the long SELECT ended before the hits arrived"
@@ -67,20 +69,19 @@ echo "t-daemon-db: reader holding a read transaction: $want hit events arrived m
 before=$(dl_total)
 # this is the first daemon on the database: its frame count is what the
 # stats rows add up to
-dl_sync || dl_fail "no answer to USR1"
-pk_before=$(dl_packets)
+dl_mark
 dl_lock "$LOCK_SQL"
-dl_send --topspeed "$T/g32.pcap"
-dl_wait_packets $((pk_before + SENT)) ||
-	dl_fail "capture did not go on while the database was locked: $(grep '^stalkerwatch: packets' "$T/log" | tail -n 1), want $((pk_before + SENT))"
+dl_send_all -M 100 "$T/g32.pcap"
+dl_wait_taken ||
+	dl_fail "capture did not go on while the database was locked: it took $(dl_packets) frames, want $TAKEN_WANT"
 dl_wait_log "$LOCKED_RE" || dl_fail "the locked database was not logged"
 [ "$(dl_total)" = "$before" ] || dl_fail "hits were written while another writer held the lock?"
 dl_unlock
 want=$((before + $(ref 32)))
 dl_wait_hits "$want" || dl_fail "after the lock was released: $(dl_total) of $want hit events"
 dl_wait_log "database writable again" || dl_fail "the recovery was not logged"
-dl_wait_eq "select coalesce(sum(packets),0) from stats" "$((pk_before + SENT))" ||
-	dl_fail "stats count $(dl_sql 'select sum(packets) from stats') packets, want $((pk_before + SENT))"
+dl_wait_eq "select coalesce(sum(packets),0) from stats" "$TAKEN_WANT" ||
+	dl_fail "stats count $(dl_sql 'select sum(packets) from stats') packets, want $TAKEN_WANT"
 [ "$(dl_sql 'select coalesce(sum(drops),0) from stats')" = 0 ] || dl_fail "packets dropped while the database was locked"
 echo "t-daemon-db: another writer held the lock: capture went on ($SENT packets), $(ref 32) hit events written after it"
 dl_stop
@@ -93,11 +94,11 @@ dl_start -I "$T/rules.txt" --stats-interval 1 --hitq 16 --buffer-mb 32
 [ "$(ref 33)" -gt 16 ] || dl_fail "g33 holds only $(ref 33) hit events: not enough to fill the queue"
 before=$(dl_total)
 hd_before=$(dl_sql "select coalesce(sum(hits_dropped),0) from stats")
+dl_mark
 dl_lock "$LOCK_SQL"
-dl_send --topspeed "$T/g33.pcap"
-# a new daemon: its frame count starts at 0
-dl_wait_packets "$SENT" ||
-	dl_fail "queue of 16: the capture thread took $(dl_packets) of $SENT frames during the lock"
+dl_send_all -M 100 "$T/g33.pcap"
+dl_wait_taken ||
+	dl_fail "queue of 16: the capture thread took $(dl_packets) of $TAKEN_WANT frames during the lock"
 [ "$(dl_total)" = "$before" ] || dl_fail "queue of 16: hits were written while another writer held the lock?"
 dl_unlock
 dl_stop
@@ -119,7 +120,7 @@ echo "t-daemon-db: queue of 16 during a lock: $written written, $dropped dropped
 dl_start -I "$T/rules.txt" --stats-interval 1 --buffer-mb 32
 before=$(dl_total)
 want=$((before + $(ref 34)))
-dl_send -M 100 "$T/g34.pcap"
+dl_send_all -M 100 "$T/g34.pcap"
 t0=$(date +%s)
 dl_wait_hits "$want" || dl_fail "the running daemon did not commit the hits: $(dl_total) of $want hit events"
 took=$(($(date +%s) - t0))
@@ -131,7 +132,7 @@ DPID=
 	dl_fail "after SIGKILL: $(dl_total) of the $want hit events committed before it"
 "$BIN" hits -d "$DB" >/dev/null 2>"$T/hits.err" || dl_fail "hits after SIGKILL: $(cat "$T/hits.err")"
 dl_start -I "$T/rules.txt" --stats-interval 1 --buffer-mb 32
-dl_send -M 100 "$T/g35.pcap"
+dl_send_all -M 100 "$T/g35.pcap"
 want=$((want + $(ref 35)))
 dl_wait_hits "$want" || dl_fail "after a restart on the killed database: $(dl_total) of $want"
 dl_stop

@@ -72,7 +72,7 @@ fi
 
 ip netns exec "$NS" tcpreplay -i swt0 -M 100 "$T/raw.pcap" >"$T/send-raw.log" 2>&1 &
 RAWPID=$!
-dl_send -M 100 "$T/g.pcap"
+dl_send_all -M 100 "$T/g.pcap"
 sent_eth=$SENT
 wait "$RAWPID" || dl_fail "tcpreplay on swt0 failed: $(cat "$T/send-raw.log")"
 sent_raw=$(sed -n 's/.*Successful packets: *\([0-9]*\).*/\1/p' "$T/send-raw.log")

@@ -52,7 +52,7 @@ dl_start -I "$T/ioc.rules" --stats-interval 1 --buffer-mb 32
 # 1. set A
 want=$(ref 41 A)
 [ "$want" -gt 0 ] || dl_fail "set A matches nothing in g41"
-dl_send -M 100 "$T/g41.pcap"
+dl_send_all -M 100 "$T/g41.pcap"
 dl_wait_hits "$want" || dl_fail "set A: $(dl_total) of $want hit events"
 consistent "set A"
 [ "$(dl_sql "select rule_count from feeds")" = "$(wc -l <"$T/A.rules")" ] ||
@@ -66,7 +66,7 @@ dl_wait_log "IOC rules reloaded: $n rules" || dl_fail "no reload logged after HU
 dl_sync || dl_fail "no answer to USR1"
 dl_wait_eq "select rule_count from feeds" "$n" || dl_fail "feeds table not updated: $(dl_sql 'select * from feeds')"
 want=$((want + $(ref 42 B)))
-dl_send -M 100 "$T/g42.pcap"
+dl_send_all -M 100 "$T/g42.pcap"
 dl_wait_hits "$want" || dl_fail "set B: $(dl_total) of $want hit events"
 consistent "set B"
 echo "t-daemon-reload: HUP with a good file: $n rules in use, hits as replay finds them"
@@ -79,7 +79,7 @@ dl_wait_log "IOC reload failed, the $n rules in use stay: .*ioc.rules:$((n + 1))
 	dl_fail "bad file: no 'reload failed' with file:line logged"
 dl_sync || dl_fail "no answer to USR1"
 want=$((want + $(ref 43 B)))
-dl_send -M 100 "$T/g43.pcap"
+dl_send_all -M 100 "$T/g43.pcap"
 dl_wait_hits "$want" || dl_fail "after a bad file: $(dl_total) of $want hit events"
 consistent "after a bad file"
 [ "$(dl_sql "select rule_count from feeds")" = "$n" ] || dl_fail "the bad file changed the feeds table"
@@ -88,19 +88,16 @@ echo "t-daemon-reload: HUP with a bad file: logged with file:line, the old rules
 # 4. swap while hits matched with B wait for a locked database
 dl_lock
 before=$(dl_total)
-dl_sync || dl_fail "no answer to USR1"
-pk=$(dl_packets)
-dl_send --topspeed "$T/g44.pcap"
-# every frame of g44 matched with B before the swap
-dl_wait_packets $((pk + SENT)) || dl_fail "g44: the capture thread took $(dl_packets) of $((pk + SENT)) frames"
+dl_mark
+dl_send_all -M 100 "$T/g44.pcap"
+dl_wait_taken || dl_fail "g44: the capture thread took $(dl_packets) of $TAKEN_WANT frames"
 install_rules "$T/A.rules"
 reloads=$(dl_log_count "IOC rules reloaded")
 kill -HUP "$DPID"
 dl_wait_log_more "IOC rules reloaded" "$reloads" || dl_fail "no reload logged while the database was locked"
-dl_sync || dl_fail "no answer to USR1"
-pk=$(dl_packets)
-dl_send --topspeed "$T/g45.pcap"
-dl_wait_packets $((pk + SENT)) || dl_fail "g45: the capture thread took $(dl_packets) of $((pk + SENT)) frames"
+dl_mark
+dl_send_all -M 100 "$T/g45.pcap"
+dl_wait_taken || dl_fail "g45: the capture thread took $(dl_packets) of $TAKEN_WANT frames"
 [ "$(dl_total)" = "$before" ] || dl_fail "hits written while another writer held the lock?"
 dl_unlock
 want=$((before + $(ref 44 B) + $(ref 45 A)))
@@ -126,7 +123,7 @@ dl_start -I "$T/chr/ioc.rules" --chroot "$T/chr" --buffer-mb 32
 [ "$(readlink /proc/"$DPID"/root)" = "$T/chr" ] || dl_fail "chroot: root is $(readlink /proc/"$DPID"/root)"
 before=$(dl_total)
 want=$((before + $(ref 41 A)))
-dl_send -M 100 "$T/g41.pcap"
+dl_send_all -M 100 "$T/g41.pcap"
 dl_wait_hits "$want" || dl_fail "chroot: $(dl_total) of $want hit events"
 cp "$T/B.rules" "$T/chr/ioc.rules.new" && mv "$T/chr/ioc.rules.new" "$T/chr/ioc.rules"
 reloads=$(dl_log_count "IOC rules reloaded: $n rules")
@@ -134,7 +131,7 @@ kill -HUP "$DPID"
 dl_wait_log_more "IOC rules reloaded: $n rules" "$reloads" || dl_fail "chroot: no reload logged: $(tail -n 3 "$T/log")"
 dl_sync || dl_fail "chroot: no answer to USR1"
 want=$((want + $(ref 42 B)))
-dl_send -M 100 "$T/g42.pcap"
+dl_send_all -M 100 "$T/g42.pcap"
 dl_wait_hits "$want" || dl_fail "chroot, after HUP: $(dl_total) of $want hit events"
 consistent "chroot"
 [ "$(dl_sql "select count(*) from hits where source = '/ioc.rules'")" -gt 0 ] ||
