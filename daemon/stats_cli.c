@@ -126,24 +126,6 @@ static sqlite3 *open_ro(const char *cmd, const char *path, FILE *errf)
 	return h;
 }
 
-/* The value after option a (argv[*i]): "--name=v", "--name v", "-x v". */
-static const char *opt_val(int argc, char **argv, int *i, const char *lng,
-                           const char *shrt, bool *missing)
-{
-	const char *a = argv[*i];
-	size_t l = strlen(lng);
-	if (!strncmp(a, lng, l) && a[l] == '=')
-		return a + l + 1;
-	if (!strcmp(a, lng) || (shrt && !strcmp(a, shrt))) {
-		if (*i + 1 >= argc) {
-			*missing = true;
-			return NULL;
-		}
-		return argv[++*i];
-	}
-	return NULL;
-}
-
 /* ---- a small table printer ------------------------------------------- */
 
 struct table {
@@ -250,11 +232,11 @@ int stats_cli_main_f(int argc, char **argv, FILE *out, FILE *errf)
 			return 0;
 		} else if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
 			json = true;
-		} else if ((v = opt_val(argc, argv, &i, "--db", "-d", &missing))) {
+		} else if ((v = sw_opt_val(argc, argv, &i, "--db", "-d", &missing))) {
 			dbpath = v;
-		} else if ((v = opt_val(argc, argv, &i, "--capture", "-c", &missing))) {
+		} else if ((v = sw_opt_val(argc, argv, &i, "--capture", "-c", &missing))) {
 			capture = v;
-		} else if ((v = opt_val(argc, argv, &i, "--rows", "-r", &missing))) {
+		} else if ((v = sw_opt_val(argc, argv, &i, "--rows", "-r", &missing))) {
 			char *end;
 			errno = 0;
 			unsigned long long x = strtoull(v, &end, 10);
@@ -428,7 +410,7 @@ int devices_cli_main_f(int argc, char **argv, FILE *out, FILE *errf)
 			return 0;
 		} else if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
 			json = true;
-		} else if ((v = opt_val(argc, argv, &i, "--db", "-d", &missing))) {
+		} else if ((v = sw_opt_val(argc, argv, &i, "--db", "-d", &missing))) {
 			dbpath = v;
 		} else {
 			cli_err(errf, "devices", missing ? "missing value after" : "unknown argument", a);

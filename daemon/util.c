@@ -178,3 +178,23 @@ void fatal(const char *fmt, ...)
 	va_end(ap);
 	exit(2);
 }
+
+/* The value of option `lng` at argv[*i]: "--name=v" or "--name v" (also
+ * the short form "-x v", when shrt is given).  NULL when argv[*i] is not
+ * this option; *missing set when it is but the value is absent. */
+const char *sw_opt_val(int argc, char **argv, int *i, const char *lng,
+                       const char *shrt, bool *missing)
+{
+	const char *a = argv[*i];
+	size_t l = strlen(lng);
+	if (!strncmp(a, lng, l) && a[l] == '=')
+		return a + l + 1;
+	if (!strcmp(a, lng) || (shrt && !strcmp(a, shrt))) {
+		if (*i + 1 >= argc) {
+			*missing = true;
+			return NULL;
+		}
+		return argv[++*i];
+	}
+	return NULL;
+}

@@ -31,6 +31,12 @@ size_t sw_esc_buf(char *dst, size_t dstlen, const void *p, size_t n);
 /* Copy at most dstlen-1 bytes and NUL-terminate; returns true if it all fit. */
 bool sw_strlcpy(char *dst, const char *src, size_t dstlen);
 
+/* A subcommand's option with a value at argv[*i]: "--name=v", "--name v"
+ * or "-x v" (shrt may be NULL).  NULL when argv[*i] is another option;
+ * *missing when the value is absent.  Advances *i past a separate value. */
+const char *sw_opt_val(int argc, char **argv, int *i, const char *lng,
+                       const char *shrt, bool *missing);
+
 /* Logging.  Foreground: stderr, "stalkerwatch: " prefix.  After
  * log_to_syslog(true): syslog.  Messages are printf formats; arguments that
  * came from the wire must be escaped by the caller first. */

@@ -137,26 +137,6 @@ static int parse_client(const char *s, char *out, size_t outlen)
 	return 0;
 }
 
-/* The value of option `name` at argv[*i]: "--name=v" or "--name v" (also
- * the short form "-x v").  NULL when it is not this option; *missing when
- * the value is absent. */
-static const char *opt_val(int argc, char **argv, int *i, const char *lng,
-                           const char *shrt, bool *missing)
-{
-	const char *a = argv[*i];
-	size_t l = strlen(lng);
-	if (!strncmp(a, lng, l) && a[l] == '=')
-		return a + l + 1;
-	if (!strcmp(a, lng) || (shrt && !strcmp(a, shrt))) {
-		if (*i + 1 >= argc) {
-			*missing = true;
-			return NULL;
-		}
-		return argv[++*i];
-	}
-	return NULL;
-}
-
 int db_cli_hits_f(int argc, char **argv, FILE *out, FILE *errf)
 {
 	struct db_hit_query q;
@@ -172,16 +152,16 @@ int db_cli_hits_f(int argc, char **argv, FILE *out, FILE *errf)
 			return 0;
 		} else if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
 			q.json = true;
-		} else if ((v = opt_val(argc, argv, &i, "--db", "-d", &missing))) {
+		} else if ((v = sw_opt_val(argc, argv, &i, "--db", "-d", &missing))) {
 			dbpath = v;
-		} else if ((v = opt_val(argc, argv, &i, "--since", NULL, &missing))) {
+		} else if ((v = sw_opt_val(argc, argv, &i, "--since", NULL, &missing))) {
 			if (parse_since(v, &q.since_us) != 0) {
 				cli_err(errf, "--since wants 30m, 24h, 7d, 2w or 'YYYY-MM-DD[ HH:MM[:SS]]' (UTC), not", v);
 				return 2;
 			}
-		} else if ((v = opt_val(argc, argv, &i, "--family", NULL, &missing))) {
+		} else if ((v = sw_opt_val(argc, argv, &i, "--family", NULL, &missing))) {
 			q.family = v;
-		} else if ((v = opt_val(argc, argv, &i, "--client", NULL, &missing))) {
+		} else if ((v = sw_opt_val(argc, argv, &i, "--client", NULL, &missing))) {
 			if (parse_client(v, client, sizeof client) != 0) {
 				cli_err(errf, "--client wants an IP address or a MAC address, not", v);
 				return 2;
