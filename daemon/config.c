@@ -22,6 +22,8 @@ const struct conf_opt conf_opts[] = {
 	  "capture on this interface (repeatable; at least one)" },
 	{ "ioc", 'I', CT_LIST, 1, SW_CONF_LIST_MAX, 0, NULL, OFF(ioc), "FILE",
 	  "IOC rule file (repeatable); none: the bundled list" },
+	{ "dual_use", 0, CT_STR, 0, 0, 0, "", OFF(dual_use), "FILE",
+	  "more dual-use names: rules on them get low confidence" },
 	{ "db", 'd', CT_STR, 0, 0, 0, "/var/lib/stalkerwatch/stalkerwatch.db", OFF(db), "FILE",
 	  "SQLite database the hits, devices and stats go to" },
 	{ "user", 'u', CT_STR, 0, 0, 0, "stalkerwatch", OFF(user), "USER",

@@ -45,6 +45,7 @@ struct conf_list {
 struct sw_config {
 	struct conf_list iface;      /* interface: capture on these */
 	struct conf_list ioc;        /* ioc: rule files; none -> bundled list */
+	char *dual_use;              /* more dual-use names (docs/ioc-feeds.md); "" none */
 	char *db;                    /* database file */
 	char *user;                  /* drop to this user */
 	char *chroot;                /* "" none */

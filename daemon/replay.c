@@ -32,7 +32,8 @@
 #include "ioc/ioc.h"
 
 static const char replay_usage[] =
-	"usage: stalkerwatch replay [-d DB] [-I FILE]... [--hostnames] CAPTURE...\n"
+	"usage: stalkerwatch replay [-d DB] [-I FILE]... [--dual-use FILE] [--hostnames]\n"
+	"                           CAPTURE...\n"
 	"\n"
 	"Read pcap/pcapng captures, extract the hostname of every connection\n"
 	"(TLS SNI, HTTP Host and path, DNS queries) and match it against the IOC\n"
@@ -41,6 +42,8 @@ static const char replay_usage[] =
 	"  -d, --db FILE      record hits in this SQLite database (created if absent);\n"
 	"                     without it, hits are printed and nothing is stored\n"
 	"  -I, --ioc FILE     IOC rule file (repeatable); default: the bundled list\n"
+	"      --dual-use FILE more dual-use names (host, provider:tenant, !name):\n"
+	"                     rules on them get low confidence (docs/ioc-feeds.md)\n"
 	"      --hostnames    print every hostname seen, one line per (flow, kind,\n"
 	"                     value): kind client_ip server_ip server_port value;\n"
 	"                     store nothing.  Kind ech: the outer name of a hello\n"
@@ -226,10 +229,11 @@ static int replay_file(struct pipeline *pl, const char *path, struct store *st,
 int replay_main(int argc, char **argv)
 {
 	enum { OPT_HOSTNAMES = 256, OPT_FLOWS, OPT_NO_NDPI, OPT_NDPI_SLOTS, OPT_GEO_CC,
-	       OPT_GEO_ASN };
+	       OPT_GEO_ASN, OPT_DUAL_USE };
 	static const struct option lo[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "ioc", required_argument, NULL, 'I' },
+		{ "dual-use", required_argument, NULL, OPT_DUAL_USE },
 		{ "hostnames", no_argument, NULL, OPT_HOSTNAMES },
 		{ "flows", required_argument, NULL, OPT_FLOWS },
 		{ "no-ndpi", no_argument, NULL, OPT_NO_NDPI },
@@ -240,7 +244,7 @@ int replay_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *dbpath = NULL;
+	const char *dbpath = NULL, *dual_use = NULL;
 	const char **iocs_files = calloc((size_t)argc, sizeof *iocs_files);
 	size_t n_iocs = 0;
 	bool hostnames = false, quiet = false;
@@ -254,6 +258,7 @@ int replay_main(int argc, char **argv)
 		switch (c) {
 		case 'd': dbpath = optarg; break;
 		case 'I': iocs_files[n_iocs++] = optarg; break;
+		case OPT_DUAL_USE: dual_use = optarg; break;
 		case OPT_HOSTNAMES: hostnames = true; break;
 		case OPT_NO_NDPI: po.no_ndpi = true; break;
 		case OPT_NDPI_SLOTS:
@@ -297,8 +302,9 @@ int replay_main(int argc, char **argv)
 		iocs_files = NULL;
 	} else {
 		/* notes on normalisation are for the user's own files */
-		iocs = ioc_set_load(iocs_files, n_iocs, n_iocs ? stderr : NULL,
-		                    err, sizeof err);
+		struct ioc_load_opts lopt = { .warn = n_iocs ? stderr : NULL,
+		                              .dualuse_file = dual_use };
+		iocs = ioc_set_load_opts(iocs_files, n_iocs, &lopt, err, sizeof err);
 		free(iocs_files);
 		iocs_files = NULL;
 		if (!iocs) {

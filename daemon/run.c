@@ -301,13 +301,16 @@ static int chroot_check(const struct sw_config *c, char *err, size_t errlen)
 	size_t n = strlen(c->chroot);
 	while (n > 1 && c->chroot[n - 1] == '/')
 		n--;
-	for (size_t i = 0; i < c->ioc.n; i++) {
-		const char *p = c->ioc.v[i];
+	for (size_t i = 0; i <= c->ioc.n; i++) {
+		const char *p = i < c->ioc.n ? c->ioc.v[i] : c->dual_use;
+		if (i == c->ioc.n && !*p)
+			break;
 		if (strncmp(p, c->chroot, n) != 0 || p[n] != '/') {
 			char e[300];
 			sw_esc_buf(e, sizeof e, p, strlen(p));
-			snprintf(err, errlen, "ioc %s is outside the chroot: put the IOC files under "
-			         "the chroot directory (they are read there on SIGHUP)", e);
+			snprintf(err, errlen, "%s %s is outside the chroot: put the IOC files under "
+			         "the chroot directory (they are read there on SIGHUP)",
+			         i < c->ioc.n ? "ioc" : "dual_use", e);
 			return -1;
 		}
 	}
@@ -324,6 +327,8 @@ static void chroot_paths(struct sw_config *c)
 		return;  /* chroot "/" */
 	for (size_t i = 0; i < c->ioc.n; i++)
 		memmove(c->ioc.v[i], c->ioc.v[i] + n, strlen(c->ioc.v[i] + n) + 1);
+	if (*c->dual_use)
+		memmove(c->dual_use, c->dual_use + n, strlen(c->dual_use + n) + 1);
 }
 
 /* Checks that need no privilege: interfaces given, no duplicates, the
@@ -508,7 +513,7 @@ int run_main(int argc, char **argv)
 	bool abs_ok = absolutize(&r->cfg.db) == 0 && absolutize(&r->cfg.pidfile) == 0;
 	for (size_t i = 0; i < r->cfg.ioc.n; i++)
 		abs_ok = abs_ok && absolutize(&r->cfg.ioc.v[i]) == 0;
-	abs_ok = abs_ok && absolutize(&r->cfg.chroot) == 0;
+	abs_ok = abs_ok && absolutize(&r->cfg.dual_use) == 0 && absolutize(&r->cfg.chroot) == 0;
 	if (!abs_ok)
 		fatal("cannot make the paths absolute");
 	if (*r->cfg.chroot && chroot_check(&r->cfg, err, sizeof err) != 0) {
@@ -518,9 +523,12 @@ int run_main(int argc, char **argv)
 	}
 
 	/* normalisation notes on the user's own files go to stderr */
-	struct ioc_set *iocs = ioc_set_load((const char *const *)r->cfg.ioc.v, r->cfg.ioc.n,
-	                                    r->cfg.ioc.n && r->cfg.check_only ? stderr : NULL,
-	                                    err, sizeof err);
+	struct ioc_load_opts lo = {
+		.warn = r->cfg.ioc.n && r->cfg.check_only ? stderr : NULL,
+		.dualuse_file = *r->cfg.dual_use ? r->cfg.dual_use : NULL,
+	};
+	struct ioc_set *iocs = ioc_set_load_opts((const char *const *)r->cfg.ioc.v, r->cfg.ioc.n,
+	                                         &lo, err, sizeof err);
 	if (!iocs) {
 		log_warnx("%s", err);
 		conf_free(&r->cfg);
@@ -608,8 +616,10 @@ int run_main(int argc, char **argv)
 		 * rules' sources name the same paths before and after a
 		 * reload.  No packet has been seen yet. */
 		chroot_paths(&r->cfg);
-		struct ioc_set *in = ioc_set_load((const char *const *)r->cfg.ioc.v, r->cfg.ioc.n,
-		                                  NULL, err, sizeof err);
+		lo.warn = NULL;
+		lo.dualuse_file = *r->cfg.dual_use ? r->cfg.dual_use : NULL;
+		struct ioc_set *in = ioc_set_load_opts((const char *const *)r->cfg.ioc.v,
+		                                       r->cfg.ioc.n, &lo, err, sizeof err);
 		if (!in)
 			fatalx("inside the chroot: %s", err);
 		r->pl.iocs = in;
@@ -625,6 +635,7 @@ int run_main(int argc, char **argv)
 	struct writer_opts wo = {
 		.db = r->db, .hq = &r->pl.hq, .capture = r->label, .flush_ms = r->cfg.flush_ms,
 		.ioc_files = (const char *const *)r->cfg.ioc.v, .n_ioc = r->cfg.ioc.n,
+		.dual_use = *r->cfg.dual_use ? r->cfg.dual_use : NULL,
 		.dev = r->dev, .src_names = r->src_names, .n_src = r->n_src,
 	};
 	r->w = writer_new(&wo, iocs, err, sizeof err);

@@ -180,7 +180,8 @@ static void do_reload(struct writer *w)
 {
 	char err[1024];
 	uint64_t t0 = writer_now_ms();
-	struct ioc_set *s = ioc_set_load(w->o.ioc_files, w->o.n_ioc, NULL, err, sizeof err);
+	struct ioc_load_opts lo = { .dualuse_file = w->o.dual_use };
+	struct ioc_set *s = ioc_set_load_opts(w->o.ioc_files, w->o.n_ioc, &lo, err, sizeof err);
 	pthread_mutex_lock(&w->mu);
 	size_t in_use = ioc_set_count(w->next ? w->next : w->cur);
 	if (!s) {

@@ -42,6 +42,7 @@ struct writer_opts {
 	uint32_t flush_ms;              /* commit period (SW_FLUSH_MS_MIN..SW_DB_FLUSH_MS) */
 	const char *const *ioc_files;   /* reloaded on request; n_ioc == 0: bundled */
 	size_t n_ioc;
+	const char *dual_use;           /* extra dual-use list, reloaded with them; NULL none */
 	struct dev_table *dev;          /* devices to write; NULL none */
 	const char *const *src_names;   /* stats rows: one per capture source */
 	size_t n_src;

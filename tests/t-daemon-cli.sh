@@ -65,6 +65,18 @@ head -c 2000 /dev/zero | tr '\0' a >"$T/long.conf"
 expect 2 "long.conf:1: line longer than 1023 bytes" $R -n -c "$T/long.conf"
 expect 2 "cannot read the config file" $R -n -c "$T/missing.conf"
 
+# the user's dual-use list: read at -n, a missing file or a bad line named,
+# and with a chroot it must be inside it (it is read there on reload)
+printf 'thd.cc\n' >"$T/du.txt"
+printf 'ok.example\ncn\n' >"$T/du-bad.txt"
+expect 0 "configuration OK" $R -n -c /dev/null -i eth0 --dual-use "$T/du.txt"
+expect 2 "$T/nope.txt: No such file" $R -n -c /dev/null -i eth0 --dual-use "$T/nope.txt"
+printf 'interface eth0\ndual_use %s\n' "$T/du-bad.txt" >"$T/du.conf"
+expect 2 "du-bad.txt:2: cn: a top-level domain alone" $R -n -c "$T/du.conf"
+mkdir -p "$T/jail"
+expect 2 "dual_use $T/du.txt is outside the chroot" \
+	$R -n -c /dev/null -i eth0 -I "$T/jail/x.rules" --chroot "$T/jail" --dual-use "$T/du.txt"
+
 # flags
 expect 2 "stats_interval wants a number" $R -n -c /dev/null -i eth0 --stats-interval 0
 expect 2 "unknown option --frobnicate" $R -n -c /dev/null -i eth0 --frobnicate

@@ -13,7 +13,8 @@
 #     IPs (the misspelled c2.ip); for every other feed, the number of
 #     indicators of each kind counted in the file itself (grep), compared with
 #     what `ioc check` reports it read.
-#  4. `stalkerwatch hits` lists high-confidence hits before low ones.
+#  4. `stalkerwatch hits` lists high-confidence hits before low ones; a
+#     user's dual-use file (--dual-use) makes the rules on its names low.
 #
 # Parts 1 (-I), 3 need ../shared (SW_SHARED overrides); they are skipped with
 # a message when it is absent.  BUILD is the build directory (default build).
@@ -128,6 +129,32 @@ if (cd "$tmp" && "$BIN" replay -q -I order.rules -d order.db "$ROOT/pcaps/demo.p
 else
 	fail "replay of pcaps/demo.pcapng with order.rules failed:"
 	sed -n '1,10p' "$tmp/replay.out"
+fi
+
+# ---- 4b: the user's dual-use list (--dual-use) --------------------------------
+# the bundled list, and a dual-use file naming thd.cc: mSpy's hits come out
+# low, Cocospy's stay high; a bad line is refused with file:line, exit 2.
+printf '%s\n' "# shared here" "thd.cc" >"$tmp/du.txt"
+if (cd "$tmp" && "$BIN" replay -q --dual-use du.txt -d du.db "$ROOT/pcaps/demo.pcapng") \
+	>"$tmp/replay.out" 2>&1; then
+	low=$(sqlite3 "$tmp/du.db" "select group_concat(distinct family) from hits where confidence = 'low'" 2>&1)
+	high=$(sqlite3 "$tmp/du.db" "select count(*) from hits where family = 'Cocospy' and confidence = 'high'" 2>&1)
+	if [ "$low" = mSpy ] && [ "$high" -gt 0 ]; then
+		pass
+	else
+		fail "--dual-use thd.cc: low families '$low', Cocospy high rows '$high'"
+	fi
+else
+	fail "replay --dual-use failed:"
+	sed -n '1,10p' "$tmp/replay.out"
+fi
+printf '%s\n' "ok.example" "cn" >"$tmp/du-bad.txt"
+"$BIN" replay -q --dual-use "$tmp/du-bad.txt" "$ROOT/pcaps/demo.pcapng" >"$tmp/out" 2>&1
+rc=$?
+if [ "$rc" = 2 ] && grep -qF "du-bad.txt:2: cn: a top-level domain alone" "$tmp/out"; then
+	pass
+else
+	fail "bad --dual-use file: exit $rc: $(cat "$tmp/out")"
 fi
 
 # ---- with ../shared ----------------------------------------------------------

@@ -482,13 +482,18 @@ START_TEST(writer_swap)
 {
 	char dir[] = "/tmp/test_daemon_w.XXXXXX";
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	char path[256], err[512], rules[256];
+	char path[256], err[512], rules[256], du[256];
 	snprintf(path, sizeof path, "%s/h.db", dir);
 	snprintf(rules, sizeof rules, "%s/x.rules", dir);
+	snprintf(du, sizeof du, "%s/dual-use.txt", dir);
 	static const char A[] = "alpha.example fa\nbeta.example fb\n";
 	static const char B[] = "gamma.example fc\nbeta.example fb\nalpha.example fa\n";
 	FILE *f = fopen(rules, "w");
 	fputs(B, f);
+	fclose(f);
+	/* the reload reads the user's dual-use list with the rules */
+	f = fopen(du, "w");
+	fputs("# shared\ngamma.example\n", f);
 	fclose(f);
 	struct ioc_set *a = ioc_set_load_mem(A, sizeof A - 1, "rules", NULL, err, sizeof err);
 	ck_assert_ptr_nonnull(a);
@@ -501,7 +506,7 @@ START_TEST(writer_swap)
 	const char *files[] = { rules };
 	struct writer_opts wo = {
 		.db = d, .hq = &q, .capture = "eth0", .flush_ms = 20, .ioc_files = files,
-		.n_ioc = 1, .dev = dev, .src_names = names, .n_src = 1,
+		.n_ioc = 1, .dual_use = du, .dev = dev, .src_names = names, .n_src = 1,
 	};
 	struct writer *w = writer_new(&wo, a, err, sizeof err);
 	ck_assert_ptr_nonnull(w);
@@ -522,6 +527,11 @@ START_TEST(writer_swap)
 	}
 	ck_assert_ptr_nonnull(b);
 	ck_assert_uint_eq(ioc_set_count(b), 3);
+	struct ioc_match gm[2];
+	ck_assert_uint_eq(ioc_match(b, "gamma.example", 13, NULL, 0, gm, 2), 1);
+	ck_assert_int_eq(ioc_rule_get(b, gm[0].rule)->confidence, IOC_CONF_LOW);
+	ck_assert_uint_eq(ioc_match(b, "alpha.example", 13, NULL, 0, gm, 2), 1);
+	ck_assert_int_ne(ioc_rule_get(b, gm[0].rule)->confidence, IOC_CONF_LOW);
 	h = mk_hit(b, "gamma.example");
 	ck_assert(hitq_push(&q, &h));
 	h = mk_hit(b, "alpha.example");
@@ -548,7 +558,10 @@ START_TEST(writer_swap)
 	ck_assert_int_eq(count_sql(path, "SELECT sum(count) FROM hits"), 4);
 	ck_assert_int_eq(count_sql(path, "SELECT count(*) FROM hits WHERE rule = 'alpha.example'"
 	                                 " AND family = 'fa'"), 2);
-	ck_assert_int_eq(count_sql(path, "SELECT count(*) FROM hits WHERE rule = 'gamma.example'"), 1);
+	ck_assert_int_eq(count_sql(path, "SELECT count(*) FROM hits WHERE rule = 'gamma.example'"
+	                                 " AND confidence = 'low'"), 1);
+	ck_assert_int_eq(count_sql(path, "SELECT count(*) FROM hits WHERE rule = 'alpha.example'"
+	                                 " AND confidence = 'low'"), 0);
 	ck_assert_int_eq(count_sql(path, "SELECT packets * 100 + drops FROM stats"), 1002);
 	ck_assert_int_eq(count_sql(path, "SELECT count(*) FROM devices WHERE mac = '02:00:00:00:00:42'"
 	                                 " AND ip = '10.0.0.0'"), 1);
