@@ -237,6 +237,7 @@ static void push_hits(struct pipeline *pl, const struct flow *f,
 			continue;
 		struct hit h = tmpl;
 		h.ts_us = p->ts_us;
+		h.capture = pl->capture;
 		h.kind = (uint8_t)k;
 		h.how = m[i].how;
 		h.rule = m[i].rule;

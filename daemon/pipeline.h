@@ -77,6 +77,8 @@ struct pipeline {
 	uint64_t cname_hits;         /* hits on CNAME targets of DNS answers */
 	struct dev_table *dev;       /* set by `run` after pipe_init: DHCP device
 	                              * learning (daemon/devices.h); NULL: none */
+	const char *capture;         /* set by `run` before each capture's frames:
+	                              * its interface, stored on hits; NULL: none */
 	int dlt;
 	uint64_t frame;              /* frames seen in the current capture */
 };

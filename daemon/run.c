@@ -388,6 +388,8 @@ static int64_t dispatch_all(struct run *r)
 	char err[PCAP_ERRBUF_SIZE + 128];
 	int64_t total = 0;
 	for (size_t i = 0; i < r->n_src; i++) {
+		/* with several interfaces, a hit names the one it came from */
+		r->pl.capture = r->n_src > 1 ? r->src_names[i] : NULL;
 		for (int k = 0; k < RUN_ROUNDS; k++) {
 			int n = cap_dispatch(&r->src[i], &r->pl, SW_CAP_DISPATCH_MAX, err, sizeof err);
 			if (n < 0) {

@@ -841,7 +841,7 @@ int db_write_hits(struct db *d, const struct hit *h, size_t n,
 		sqlite3_bind_text(st, 7, r->source ? r->source : "", -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 8, sip, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 9, x->server_port);
-		sqlite3_bind_text(st, 10, capture, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 10, x->capture ? x->capture : capture, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 11, r->family ? r->family : "", -1, SQLITE_STATIC);
 		bind_text_or_null(st, 12, r->category, r->category ? (int)strlen(r->category) : 0);
 		const char *how = ioc_how_str((enum ioc_how)x->how);

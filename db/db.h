@@ -52,6 +52,9 @@ struct hit {
 	                                 encrypted_client_hello (stored as 1) */
 	char query[SW_HOST_BUF];      /* kind dns from an answer: the name asked
 	                                 whose CNAME chain led to host */
+	const char *capture;          /* the interface the frame came from (a name
+	                                 that outlives the queue); NULL: the capture
+	                                 db_write_hits is given */
 };
 
 struct db;
@@ -120,8 +123,9 @@ const char *db_time_str(uint64_t ts_us, char *buf, size_t len);
  * first_seen = min, path = that of the newest event, ja4, app,
  * server_country, server_asn, server_org and query = those of the newest
  * event that has one, ech = 1 once any event had it; family, category, how
- * and confidence take the values of this write).  Rule strings come from iocs (rule ids index it); capture
- * names the file or interface.  A hit whose rule id is not in iocs or whose
+ * and confidence take the values of this write).  Rule strings come from
+ * iocs (rule ids index it); capture names the file or interface of a hit
+ * whose own capture field is NULL.  A hit whose rule id is not in iocs or whose
  * kind is unknown cannot be written: it is skipped and counted
  * (db_hits_rejected), so that one bad record cannot block the queue; a
  * count of 0 is written as 1.  Returns 0, or -1 with err filled: the whole

@@ -24,9 +24,8 @@
 #   dl_wait_log_more RE N [S]  ... for more than N lines to match RE
 #   dl_sync               a SIGUSR1 round trip through the capture thread
 #   dl_packets            frames the capture thread had taken at the last dl_sync
-#   dl_mark               remember the capture thread's and the link's frame counts
 #   dl_wait_taken [S]     wait up to S s for the capture thread to have taken every
-#                         frame the capture end saw since dl_mark
+#                         frame the capture end (swb) saw since dl_start
 #   dl_send_all ARGS      tcpreplay into the namespace; a frame the veth pair drops fails
 #   dl_lock [SQL]         another writer holds the write lock until dl_unlock
 #   dl_fail MSG           report, show the daemon log, exit 1
@@ -156,6 +155,7 @@ dl_until() {
 
 dl_start() {
 	: >"$T/log"
+	DL_LINK0=$(dl_link)
 	ip netns exec "$NS" "$BIN" run -c /dev/null -i swb -d "$DB" -u nobody "$@" \
 		>>"$T/log" 2>&1 &
 	DPID=$!
@@ -296,18 +296,12 @@ dl_packets_are() {
 	dl_sync && [ "$(dl_packets)" = "$1" ]
 }
 
-# dl_mark: remember the capture thread's frame count (a dl_sync while no
-# traffic flows) and the capture end's frame count, for dl_wait_taken.
-dl_mark() {
-	dl_sync || dl_fail "no answer to USR1"
-	MARK_PK=$(dl_packets)
-	MARK_LINK=$(dl_link)
-}
-
-# dl_taken_all: the capture thread has taken every frame swb saw since
-# dl_mark (TAKEN_WANT: how many it should have).
+# dl_taken_all: the capture thread has taken every frame the capture end
+# (swb) has seen since the daemon started (TAKEN_WANT: how many that is).
+# Absolute counts, not deltas from a mark: a frame still in the kernel ring
+# when a step begins is counted where it belongs.
 dl_taken_all() {
-	TAKEN_WANT=$((MARK_PK + $(dl_link) - MARK_LINK))
+	TAKEN_WANT=$(($(dl_link) - DL_LINK0))
 	dl_packets_are "$TAKEN_WANT"
 }
 

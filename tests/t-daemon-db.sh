@@ -69,7 +69,6 @@ echo "t-daemon-db: reader holding a read transaction: $want hit events arrived m
 before=$(dl_total)
 # this is the first daemon on the database: its frame count is what the
 # stats rows add up to
-dl_mark
 dl_lock "$LOCK_SQL"
 dl_send_all -M 100 "$T/g32.pcap"
 dl_wait_taken ||
@@ -94,7 +93,6 @@ dl_start -I "$T/rules.txt" --stats-interval 1 --hitq 16 --buffer-mb 32
 [ "$(ref 33)" -gt 16 ] || dl_fail "g33 holds only $(ref 33) hit events: not enough to fill the queue"
 before=$(dl_total)
 hd_before=$(dl_sql "select coalesce(sum(hits_dropped),0) from stats")
-dl_mark
 dl_lock "$LOCK_SQL"
 dl_send_all -M 100 "$T/g33.pcap"
 dl_wait_taken ||

@@ -8,7 +8,8 @@
 # (a small python process holds the tun open so that it carries traffic).
 # Both at once.  Checks: one stats row per interface counting exactly the
 # packets sent on it, no drops, and every hit `replay` finds in each
-# capture (each decoded with its own link type).  --buffer-mb 32: each
+# capture (each decoded with its own link type), on rows that name that
+# interface in their capture column.  --buffer-mb 32: each
 # kernel ring holds its whole capture, so "no drops" does not depend on how
 # soon the capture thread is scheduled.
 . "$(dirname "$0")/daemon-lib.sh"
@@ -93,7 +94,14 @@ for k in sni dns http quic; do
 	w=$(($(ref "$k" g) + $(ref "$k" raw)))
 	[ "$got" = "$w" ] || dl_fail "$k: $got hit events, replay finds $w in the two captures"
 done
-[ "$(dl_sql "select count(distinct capture) || ' ' || min(capture) from hits")" = "1 swb,swt0" ] ||
+# each hit names the interface its frame came from
+for c in "swb g" "swt0 raw"; do
+	set -- $c
+	got=$(dl_sql "select coalesce(sum(count),0) from hits where capture = '$1'")
+	w=$(sqlite3 "$T/ref-$2.db" "select coalesce(sum(count),0) from hits")
+	[ "$got" = "$w" ] || dl_fail "hits with capture $1: $got events, replay of $2.pcap finds $w"
+done
+[ "$(dl_sql "select count(*) from hits where capture not in ('swb', 'swt0')")" = 0 ] ||
 	dl_fail "hits' capture column: $(dl_sql 'select distinct capture from hits')"
 [ "$(dl_rules_consistent)" = 0 ] || dl_fail "hit rows name rules that do not match them"
 echo "t-daemon-multi: Ethernet and raw IP interfaces in one daemon: $sent_eth + $sent_raw packets, $want hit events as replay"

@@ -88,14 +88,13 @@ echo "t-daemon-reload: HUP with a bad file: logged with file:line, the old rules
 # 4. swap while hits matched with B wait for a locked database
 dl_lock
 before=$(dl_total)
-dl_mark
 dl_send_all -M 100 "$T/g44.pcap"
 dl_wait_taken || dl_fail "g44: the capture thread took $(dl_packets) of $TAKEN_WANT frames"
 install_rules "$T/A.rules"
 reloads=$(dl_log_count "IOC rules reloaded")
 kill -HUP "$DPID"
 dl_wait_log_more "IOC rules reloaded" "$reloads" || dl_fail "no reload logged while the database was locked"
-dl_mark
+dl_sync || dl_fail "no answer to USR1"   # every later frame is matched with A
 dl_send_all -M 100 "$T/g45.pcap"
 dl_wait_taken || dl_fail "g45: the capture thread took $(dl_packets) of $TAKEN_WANT frames"
 [ "$(dl_total)" = "$before" ] || dl_fail "hits written while another writer held the lock?"
