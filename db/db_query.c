@@ -30,11 +30,11 @@
 
 static const char TABLE_SQL[] =
 	"SELECT substr(last_seen, 1, 19), count, confidence, kind, hostname, path,"
-	" family, rule, client_ip, client_mac, server_ip, server_port, capture"
+	" family, rule, client_ip, client_mac, server_ip, server_port, capture, app"
 	FILTER_SQL;
 
 enum { T_LAST, T_COUNT, T_CONF, T_KIND, T_HOST, T_PATH, T_FAMILY, T_RULE,
-       T_CIP, T_MAC, T_SIP, T_SPORT, T_CAPTURE };
+       T_CIP, T_MAC, T_SIP, T_SPORT, T_CAPTURE, T_APP };
 
 static const char JSON_SQL[] =
 	"SELECT replace(first_seen, ' ', 'T') || 'Z' AS first_seen,"
@@ -46,10 +46,10 @@ static const char JSON_SQL[] =
 
 /* Columns of the table, in order. */
 enum { C_LAST, C_COUNT, C_CONF, C_KIND, C_HOST, C_FAMILY, C_RULE, C_CLIENT,
-       C_MAC, C_SERVER, C_CAPTURE, C_N };
+       C_MAC, C_SERVER, C_APP, C_CAPTURE, C_N };
 static const char *const col_title[C_N] = {
 	"last_seen (UTC)", "count", "conf", "kind", "hostname", "family", "rule",
-	"client", "mac", "server", "capture",
+	"client", "mac", "server", "app", "capture",
 };
 
 /* Raw bytes of a text column (NULL -> NULL, *n = 0). */
@@ -127,6 +127,8 @@ static int row_cells(sqlite3_stmt *st, char *cell[C_N])
 		snprintf(sfx, sizeof sfx, ":%s", num);
 		cell[C_SERVER] = esc_cat(p, n, sfx, strlen(sfx), NULL, 0);
 	}
+	p = col_bytes(st, T_APP, &n);        /* nDPI's label: "TLS.AmazonAWS" */
+	cell[C_APP] = n ? esc_dup(p, n) : esc_dup("-", 1);
 	p = col_bytes(st, T_CAPTURE, &n);
 	cell[C_CAPTURE] = esc_dup(p, n);
 	for (int i = 0; i < C_N; i++)

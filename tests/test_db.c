@@ -826,6 +826,7 @@ static const char *evil_db(void)
 	struct hit h = mkhit(K_SNI, "api.spyic.com", NULL, "192.168.1.23",
 	                     "02:00:00:aa:bb:cc", "203.0.113.7", T0);
 	memcpy(h.host, EVIL, sizeof EVIL);
+	snprintf(h.app, sizeof h.app, "TLS.\x1b]0;x");
 	write_ok(d, &h, 1, "cap\a.pcap");
 	db_close(d);
 	/* stored byte for byte; the table is still there */
@@ -841,8 +842,8 @@ START_TEST(print_escapes_plain)
 	ck_assert_int_eq(run_cli(out, sizeof out, eo, sizeof eo, 3, "hits", "-d", p), 0);
 	char want[2048];
 	snprintf(want, sizeof want,
-	         "last_seen (UTC)      count  conf  kind  hostname                             family  rule       client        mac                server           capture\n"
-	         "2024-05-01 12:34:56      1  %-4s  sni   \\x1b[31mevil\"'); drop table hits;--  Spyic   spyic.com  192.168.1.23  02:00:00:aa:bb:cc  203.0.113.7:443  cap\\x07.pcap\n",
+	         "last_seen (UTC)      count  conf  kind  hostname                             family  rule       client        mac                server           app           capture\n"
+	         "2024-05-01 12:34:56      1  %-4s  sni   \\x1b[31mevil\"'); drop table hits;--  Spyic   spyic.com  192.168.1.23  02:00:00:aa:bb:cc  203.0.113.7:443  TLS.\\x1b]0;x  cap\\x07.pcap\n",
 	         ioc_conf_str(IOC_CONF_HIGH));
 	ck_assert_str_eq(out, want);
 	ck_assert_str_eq(eo, "");
@@ -872,7 +873,7 @@ START_TEST(print_escapes_json)
 	         "\"source\":\"test.rules\",\"how\":\"%s\",\"confidence\":\"%s\","
 	         "\"client_ip\":\"192.168.1.23\",\"client_mac\":\"02:00:00:aa:bb:cc\","
 	         "\"server_ip\":\"203.0.113.7\",\"server_port\":443,"
-	         "\"capture\":\"cap\\u0007.pcap\",\"app\":null,\"server_country\":null,"
+	         "\"capture\":\"cap\\u0007.pcap\",\"app\":\"TLS.\\u001b]0;x\",\"server_country\":null,"
 	         "\"server_asn\":null,\"server_org\":null,\"ja4\":null,\"ech\":null,"
 	         "\"query\":null}\n",
 	         cat, ioc_how_str(IOC_HOW_SUBDOMAIN), ioc_conf_str(IOC_CONF_HIGH));
