@@ -91,7 +91,7 @@ $(BIN): $(BUILD)/daemon/main.o $(BUILD)/libsw.a
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/%: tests/%.c $(BUILD)/libsw.a tests/testutil.h
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libsw.a tests/testutil.h tests/testpkt.h
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
 	$(Q)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libsw.a $(CHECK_LIBS) $(LIBS)

@@ -12,12 +12,11 @@
 
 #include "daemon/pipeline.h"
 #include "ioc/ioc.h"
+#include "testpkt.h"
 #include "testutil.h"
 
 /* ---- frame builders ------------------------------------------------------ */
 
-static size_t put16(uint8_t *b, uint16_t v) { b[0] = (uint8_t)(v >> 8); b[1] = (uint8_t)v; return 2; }
-static size_t put24(uint8_t *b, uint32_t v) { b[0] = (uint8_t)(v >> 16); b[1] = (uint8_t)(v >> 8); b[2] = (uint8_t)v; return 3; }
 
 /* IPv4 + TCP (or UDP when l4 == 17) frame carrying payload. */
 static size_t mkframe(uint8_t *out, const char *src, uint16_t sport,
@@ -28,76 +27,34 @@ static size_t mkframe(uint8_t *out, const char *src, uint16_t sport,
 	size_t tot = 20 + l4len + n;
 	memset(out, 0, 20 + l4len);
 	out[0] = 0x45;
-	put16(out + 2, (uint16_t)tot);
+	tu_put16(out + 2, (uint16_t)tot);
 	out[8] = 64;
 	out[9] = l4;
 	inet_pton(AF_INET, src, out + 12);
 	inet_pton(AF_INET, dst, out + 16);
 	uint8_t *t = out + 20;
-	put16(t, sport);
-	put16(t + 2, dport);
+	tu_put16(t, sport);
+	tu_put16(t + 2, dport);
 	if (l4 == 6) {
 		t[4] = (uint8_t)(seq >> 24); t[5] = (uint8_t)(seq >> 16);
 		t[6] = (uint8_t)(seq >> 8); t[7] = (uint8_t)seq;
 		t[12] = 5 << 4;
 		t[13] = flags;
-		put16(t + 14, 65535);
+		tu_put16(t + 14, 65535);
 	} else {
-		put16(t + 4, (uint16_t)(8 + n));
+		tu_put16(t + 4, (uint16_t)(8 + n));
 	}
 	if (n)
 		memcpy(out + 20 + l4len, pl, n);
 	return tot;
 }
 
-/* A TLS 1.3-style ClientHello with server_name sni and a padding extension
- * of pad bytes, as one record (or as records of at most rec bytes). */
+/* A ClientHello with server_name sni and a padding extension of pad bytes,
+ * as records of at most rec bytes (tests/testpkt.h). */
 static size_t mkhello(uint8_t *out, const char *sni, size_t pad, size_t rec)
 {
-	uint8_t hs[8192];
-	size_t o = 0;
-	hs[o++] = 1;            /* ClientHello */
-	o += 3;                 /* length, later */
-	o += put16(hs + o, 0x0303);
-	memset(hs + o, 0x11, 32); o += 32;   /* random */
-	hs[o++] = 0;            /* session id */
-	o += put16(hs + o, 4);
-	o += put16(hs + o, 0x1301);
-	o += put16(hs + o, 0x1302);
-	hs[o++] = 1; hs[o++] = 0;            /* compression: null */
-	size_t extlen_at = o;
-	o += 2;
-	size_t ext0 = o;
-	size_t sl = strlen(sni);
-	o += put16(hs + o, 0);               /* server_name */
-	o += put16(hs + o, (uint16_t)(sl + 5));
-	o += put16(hs + o, (uint16_t)(sl + 3));
-	hs[o++] = 0;
-	o += put16(hs + o, (uint16_t)sl);
-	memcpy(hs + o, sni, sl); o += sl;
-	o += put16(hs + o, 43);              /* supported_versions: TLS 1.3 */
-	o += put16(hs + o, 3);
-	hs[o++] = 2;
-	o += put16(hs + o, 0x0304);
-	if (pad) {
-		o += put16(hs + o, 21);      /* padding */
-		o += put16(hs + o, (uint16_t)pad);
-		memset(hs + o, 0, pad); o += pad;
-	}
-	put16(hs + extlen_at, (uint16_t)(o - ext0));
-	put24(hs + 1, (uint32_t)(o - 4));
-
-	size_t w = 0;
-	for (size_t i = 0; i < o;) {
-		size_t k = o - i < rec ? o - i : rec;
-		out[w++] = 22;
-		w += put16(out + w, 0x0301);
-		w += put16(out + w, (uint16_t)k);
-		memcpy(out + w, hs + i, k);
-		w += k;
-		i += k;
-	}
-	return w;
+	struct tu_hello_opts ho = { .sni = sni, .pad = pad, .rec = rec };
+	return tu_hello(out, &ho);
 }
 
 /* ---- harness ------------------------------------------------------------- */
@@ -419,12 +376,12 @@ END_TEST
 static size_t mkdnsq(uint8_t *b, const char *name)
 {
 	size_t o = 0;
-	o += put16(b + o, 0x1234);
-	o += put16(b + o, 0x0100);
-	o += put16(b + o, 1);
-	o += put16(b + o, 0);
-	o += put16(b + o, 0);
-	o += put16(b + o, 0);
+	o += tu_put16(b + o, 0x1234);
+	o += tu_put16(b + o, 0x0100);
+	o += tu_put16(b + o, 1);
+	o += tu_put16(b + o, 0);
+	o += tu_put16(b + o, 0);
+	o += tu_put16(b + o, 0);
 	const char *s = name;
 	while (*s) {
 		const char *dot = strchr(s, '.');
@@ -435,8 +392,8 @@ static size_t mkdnsq(uint8_t *b, const char *name)
 		s += l + (dot ? 1 : 0);
 	}
 	b[o++] = 0;
-	o += put16(b + o, 1);
-	o += put16(b + o, 1);
+	o += tu_put16(b + o, 1);
+	o += tu_put16(b + o, 1);
 	return o;
 }
 
@@ -455,9 +412,9 @@ START_TEST(dns_udp_and_tcp)
 	/* TCP: two length-prefixed queries in one segment */
 	uint8_t t[700];
 	size_t a = mkdnsq(t + 2, "one.example");
-	put16(t, (uint16_t)a);
+	tu_put16(t, (uint16_t)a);
 	size_t b = mkdnsq(t + 4 + a, "two.example");
-	put16(t + 2 + a, (uint16_t)b);
+	tu_put16(t + 2 + a, (uint16_t)b);
 	rig_send(&r, f, mkframe(f, "10.0.0.2", 6000, "10.0.0.1", 53, 6, 0x02, 99, NULL, 0));
 	rig_send(&r, f, mkframe(f, "10.0.0.2", 6000, "10.0.0.1", 53, 6, 0x18, 100, t, 4 + a + b));
 	ck_assert_str_eq(rig_out(&r),

@@ -23,6 +23,7 @@
 #include "db/db.h"
 #include "dissectors/dns.h"
 #include "ioc/ioc.h"
+#include "testpkt.h"
 #include "testutil.h"
 
 #define T0 1700000000000000ULL
@@ -30,13 +31,6 @@
 
 /* ---- builders ------------------------------------------------------------ */
 
-static size_t put16(uint8_t *b, uint16_t v) { b[0] = (uint8_t)(v >> 8); b[1] = (uint8_t)v; return 2; }
-static size_t put32(uint8_t *b, uint32_t v)
-{
-	b[0] = (uint8_t)(v >> 24); b[1] = (uint8_t)(v >> 16);
-	b[2] = (uint8_t)(v >> 8); b[3] = (uint8_t)v;
-	return 4;
-}
 
 static bool is6(const char *a) { return strchr(a, ':') != NULL; }
 
@@ -50,7 +44,7 @@ static size_t mkframe(uint8_t *out, const uint8_t *smac, const uint8_t *dmac,
 	if (smac) {
 		memcpy(out, dmac, 6);
 		memcpy(out + 6, smac, 6);
-		put16(out + 12, v6 ? 0x86dd : 0x0800);
+		tu_put16(out + 12, v6 ? 0x86dd : 0x0800);
 		o = 14;
 	}
 	size_t l4len = l4 == 6 ? 20 : 8;
@@ -58,7 +52,7 @@ static size_t mkframe(uint8_t *out, const uint8_t *smac, const uint8_t *dmac,
 	if (v6) {
 		memset(ip, 0, 40);
 		ip[0] = 0x60;
-		put16(ip + 4, (uint16_t)(l4len + n));
+		tu_put16(ip + 4, (uint16_t)(l4len + n));
 		ip[6] = l4;
 		ip[7] = 64;
 		inet_pton(AF_INET6, src, ip + 8);
@@ -67,7 +61,7 @@ static size_t mkframe(uint8_t *out, const uint8_t *smac, const uint8_t *dmac,
 	} else {
 		memset(ip, 0, 20);
 		ip[0] = 0x45;
-		put16(ip + 2, (uint16_t)(20 + l4len + n));
+		tu_put16(ip + 2, (uint16_t)(20 + l4len + n));
 		ip[8] = 64;
 		ip[9] = l4;
 		inet_pton(AF_INET, src, ip + 12);
@@ -76,15 +70,15 @@ static size_t mkframe(uint8_t *out, const uint8_t *smac, const uint8_t *dmac,
 	}
 	uint8_t *t = out + o;
 	memset(t, 0, l4len);
-	put16(t, sport);
-	put16(t + 2, dport);
+	tu_put16(t, sport);
+	tu_put16(t + 2, dport);
 	if (l4 == 6) {
-		put32(t + 4, seq);
+		tu_put32(t + 4, seq);
 		t[12] = 5 << 4;
 		t[13] = flags;
-		put16(t + 14, 65535);
+		tu_put16(t + 14, 65535);
 	} else {
-		put16(t + 4, (uint16_t)(8 + n));
+		tu_put16(t + 4, (uint16_t)(8 + n));
 	}
 	o += l4len;
 	if (n)
@@ -120,32 +114,32 @@ static size_t mkdns(uint8_t *b, const char *qname, uint16_t qtype,
                     const struct rr *an, size_t nan)
 {
 	size_t o = 0;
-	o += put16(b + o, 0x1234);
-	o += put16(b + o, 0x8180);
-	o += put16(b + o, 1);
-	o += put16(b + o, (uint16_t)nan);
-	o += put16(b + o, 0);
-	o += put16(b + o, 0);
+	o += tu_put16(b + o, 0x1234);
+	o += tu_put16(b + o, 0x8180);
+	o += tu_put16(b + o, 1);
+	o += tu_put16(b + o, (uint16_t)nan);
+	o += tu_put16(b + o, 0);
+	o += tu_put16(b + o, 0);
 	o += put_name(b + o, qname);
-	o += put16(b + o, qtype);
-	o += put16(b + o, 1);
+	o += tu_put16(b + o, qtype);
+	o += tu_put16(b + o, 1);
 	for (size_t i = 0; i < nan; i++) {
 		o += put_name(b + o, an[i].owner);
-		o += put16(b + o, an[i].type);
-		o += put16(b + o, 1);
-		o += put32(b + o, an[i].ttl);
+		o += tu_put16(b + o, an[i].type);
+		o += tu_put16(b + o, 1);
+		o += tu_put32(b + o, an[i].ttl);
 		if (an[i].type == 5) {
 			size_t at = o;
 			o += 2;
 			size_t l = put_name(b + o, an[i].data);
-			put16(b + at, (uint16_t)l);
+			tu_put16(b + at, (uint16_t)l);
 			o += l;
 		} else if (an[i].type == 1) {
-			o += put16(b + o, 4);
+			o += tu_put16(b + o, 4);
 			inet_pton(AF_INET, an[i].data, b + o);
 			o += 4;
 		} else {
-			o += put16(b + o, 16);
+			o += tu_put16(b + o, 16);
 			inet_pton(AF_INET6, an[i].data, b + o);
 			o += 16;
 		}
@@ -153,58 +147,13 @@ static size_t mkdns(uint8_t *b, const char *qname, uint16_t qtype,
 	return o;
 }
 
-/* A TLS 1.3 ClientHello record: server_name sni (NULL: none), and an
- * encrypted_client_hello extension (0xfe0d, ECHClientHello of type outer:
- * cipher suite, config_id, enc, payload) when ech is set. */
+/* A ClientHello record: server_name sni (NULL: none), and an
+ * encrypted_client_hello extension of type outer when ech is set
+ * (tests/testpkt.h). */
 static size_t mkhello(uint8_t *out, const char *sni, bool ech)
 {
-	uint8_t hs[2048];
-	size_t o = 0;
-	hs[o++] = 1;
-	o += 3;
-	o += put16(hs + o, 0x0303);
-	memset(hs + o, 0x22, 32); o += 32;
-	hs[o++] = 0;
-	o += put16(hs + o, 2);
-	o += put16(hs + o, 0x1301);
-	hs[o++] = 1; hs[o++] = 0;
-	size_t extlen_at = o;
-	o += 2;
-	size_t ext0 = o;
-	if (sni) {
-		size_t sl = strlen(sni);
-		o += put16(hs + o, 0);
-		o += put16(hs + o, (uint16_t)(sl + 5));
-		o += put16(hs + o, (uint16_t)(sl + 3));
-		hs[o++] = 0;
-		o += put16(hs + o, (uint16_t)sl);
-		memcpy(hs + o, sni, sl); o += sl;
-	}
-	o += put16(hs + o, 43);              /* supported_versions: TLS 1.3 */
-	o += put16(hs + o, 3);
-	hs[o++] = 2;
-	o += put16(hs + o, 0x0304);
-	if (ech) {
-		o += put16(hs + o, 0xfe0d);
-		o += put16(hs + o, 1 + 4 + 1 + 2 + 32 + 2 + 144);
-		hs[o++] = 0;                     /* outer */
-		o += put16(hs + o, 0x0001);      /* HKDF-SHA256 */
-		o += put16(hs + o, 0x0001);      /* AES-128-GCM */
-		hs[o++] = 0x5a;                  /* config_id */
-		o += put16(hs + o, 32);
-		memset(hs + o, 0x33, 32); o += 32;
-		o += put16(hs + o, 144);
-		memset(hs + o, 0x44, 144); o += 144;
-	}
-	put16(hs + extlen_at, (uint16_t)(o - ext0));
-	hs[1] = (uint8_t)((o - 4) >> 16);
-	hs[2] = (uint8_t)((o - 4) >> 8);
-	hs[3] = (uint8_t)(o - 4);
-	out[0] = 22;
-	put16(out + 1, 0x0301);
-	put16(out + 3, (uint16_t)o);
-	memcpy(out + 5, hs, o);
-	return 5 + o;
+	struct tu_hello_opts ho = { .sni = sni, .ech = ech };
+	return tu_hello(out, &ho);
 }
 
 /* ---- the cache on its own -------------------------------------------------- */
