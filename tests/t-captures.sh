@@ -16,21 +16,9 @@
 #
 # BUILD is the build directory (run-all.sh sets it; default build).  Run from
 # anywhere: paths are resolved against the repository.
-set -u
-LC_ALL=C
-export LC_ALL
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN=$BUILD/stalkerwatch
+. "$(dirname "$0")/lib.sh"
 
-if [ ! -x "$BIN" ]; then
-	echo "t-captures: $BIN is not built"
-	exit 1
-fi
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/t-captures.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
+tl_init t-captures
 
 ok=0 bad=0 seen=0
 for exp in "$ROOT"/pcaps/*.hostnames; do

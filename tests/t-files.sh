@@ -12,23 +12,11 @@
 # succeed silently, and never print a raw control byte.
 #
 # BUILD is the build directory (run-all.sh sets it; default build).
-set -u
-LC_ALL=C
-export LC_ALL
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN=$BUILD/stalkerwatch
+. "$(dirname "$0")/lib.sh"
 # a bound that catches hangs, generous enough for ASan+UBSan on a loaded machine
 TMO=${FILES_TIMEOUT:-120}
 
-if [ ! -x "$BIN" ]; then
-	echo "t-files: $BIN is not built"
-	exit 1
-fi
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/t-files.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
+tl_init t-files
 cd "$tmp" || exit 1
 
 ok=0 bad=0

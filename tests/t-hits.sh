@@ -19,25 +19,13 @@
 # must give).
 #
 # BUILD is the build directory (run-all.sh sets it; default build).
-set -u
-LC_ALL=C
-export LC_ALL
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN=$BUILD/stalkerwatch
+. "$(dirname "$0")/lib.sh"
 
-if [ ! -x "$BIN" ]; then
-	echo "t-hits: $BIN is not built"
-	exit 1
-fi
 if ! command -v sqlite3 >/dev/null 2>&1; then
 	echo "t-hits: FAIL: the sqlite3 command is missing (Debian package sqlite3; make deps)"
 	exit 1
 fi
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/t-hits.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
+tl_init t-hits
 
 QUERY="SELECT kind, hostname, query, client_ip, server_ip, server_port, family, rule, ech
 FROM hits ORDER BY kind, hostname, query, client_ip, server_ip, server_port, family, rule, ech;"

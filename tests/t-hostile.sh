@@ -19,25 +19,13 @@
 # address space): the memory bound is then skipped, and the test says so.
 #
 # BUILD is the build directory (run-all.sh sets it; default build).
-set -u
-LC_ALL=C
-export LC_ALL
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN=$BUILD/stalkerwatch
+. "$(dirname "$0")/lib.sh"
 DIR=$ROOT/pcaps/hostile
 MEM=${HOSTILE_MEM_KB:-131072}
 TMO=${HOSTILE_TIMEOUT:-120}
 TAB=$(printf '\t')
 
-if [ ! -x "$BIN" ]; then
-	echo "t-hostile: $BIN is not built"
-	exit 1
-fi
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/t-hostile.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
+tl_init t-hostile
 mkdir "$tmp/run"
 
 if (ulimit -v "$MEM" && "$BIN" version) >/dev/null 2>&1; then

@@ -18,23 +18,11 @@
 #
 # Parts 1 (-I), 3 need ../shared (SW_SHARED overrides); they are skipped with
 # a message when it is absent.  BUILD is the build directory (default build).
-set -u
-LC_ALL=C
-export LC_ALL
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN=$BUILD/stalkerwatch
+. "$(dirname "$0")/lib.sh"
 SHARED=${SW_SHARED:-$ROOT/../shared}
 IOCS=$SHARED/iocs
 
-if [ ! -x "$BIN" ]; then
-	echo "t-ioc-cli: $BIN is not built"
-	exit 1
-fi
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/t-ioc-cli.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
+tl_init t-ioc-cli
 
 bad=0 good=0
 fail() { echo "FAIL: $*"; bad=$((bad + 1)); }

@@ -26,21 +26,11 @@
 # every wait for a condition polls for it.
 #
 # BUILD is the build directory (run-all.sh sets it; default build).
-set -u
-LC_ALL=C
-export LC_ALL
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN=$BUILD/stalkerwatch
+. "$(dirname "$0")/lib.sh"
 H=$ROOT/pcaps/hostile
 TMO=${STORAGE_TIMEOUT:-120}
 
-if [ ! -x "$BIN" ]; then
-	echo "t-storage: $BIN is not built"
-	exit 1
-fi
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/t-storage.XXXXXX") || exit 1
+tl_init t-storage
 LOCKPID=
 # a watchdog: the whole test must end (a hang here would block `make test`)
 (
