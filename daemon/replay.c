@@ -27,6 +27,7 @@
 #include "daemon/cli.h"
 #include "daemon/enrich.h"
 #include "daemon/pipeline.h"
+#include "daemon/devices.h"
 #include "daemon/util.h"
 #include "db/db.h"
 #include "ioc/ioc.h"
@@ -39,8 +40,10 @@ static const char replay_usage[] =
 	"(TLS SNI, HTTP Host and path, DNS queries) and match it against the IOC\n"
 	"rules.\n"
 	"\n"
-	"  -d, --db FILE      record hits in this SQLite database (created if absent);\n"
-	"                     without it, hits are printed and nothing is stored\n"
+	"  -d, --db FILE      record hits, and the devices they came from (DHCP\n"
+	"                     names, MACs), in this SQLite database (created if\n"
+	"                     absent); without it, hits are printed and nothing is\n"
+	"                     stored\n"
 	"  -I, --ioc FILE     IOC rule file (repeatable); default: the bundled list\n"
 	"      --dual-use FILE more dual-use names (host, provider:tenant, !name):\n"
 	"                     rules on them get low confidence (docs/ioc-feeds.md)\n"
@@ -103,6 +106,8 @@ static void print_hit(FILE *f, const struct hit *h, const struct ioc_set *iocs)
 
 struct store {
 	struct db *d;
+	struct dev_table *dev;  /* devices learned (DHCP, hits' MACs); NULL: no -d */
+	struct db_device *devbuf;
 	bool failing;          /* the last write failed */
 	uint64_t retry_ms;     /* monotonic ms before which no write is tried */
 	uint64_t failed;       /* writes (transactions) that failed */
@@ -149,11 +154,36 @@ static int flush_hits(struct pipeline *pl, struct store *st, const struct ioc_se
 				log_warnx("%s: writes work again after %" PRIu64 " failed",
 				          db_path(st->d), st->failed);
 			st->failing = false;
+			/* the device behind each stored hit, as the daemon's writer does */
+			for (size_t i = 0; st->dev && i < n; i++)
+				if (run[i].has_mac)
+					dev_seen(st->dev, run[i].client_mac, &run[i].client,
+					         run[i].ts_us);
 		} else if (print) {
 			for (size_t i = 0; i < n; i++)
 				print_hit(stdout, &run[i], iocs);
 		}
 		hitq_pop(&pl->hq, n);
+	}
+}
+
+#define REPLAY_DEV_BATCH 256
+
+/* Write the devices learned so far (changed since the last call).  0, or -1
+ * with the failure logged (they stay in the table, marked changed). */
+static int flush_devices(struct store *st)
+{
+	if (!st->dev)
+		return 0;
+	for (;;) {
+		size_t n = dev_take(st->dev, st->devbuf, REPLAY_DEV_BATCH);
+		if (n == 0)
+			return 0;
+		if (db_upsert_devices(st->d, st->devbuf, n, st->err, sizeof st->err) != 0) {
+			dev_untake(st->dev, st->devbuf, n);
+			log_warnx("%s; the devices table was not updated", st->err);
+			return -1;
+		}
 	}
 }
 
@@ -347,14 +377,33 @@ int replay_main(int argc, char **argv)
 
 	int rc = 0;
 	struct store st = { .d = d };
+	if (d) {
+		/* with a database, the devices table too: DHCP names and the MACs
+		 * of hits (docs/daemon.md, Devices) */
+		st.dev = dev_new(SW_DEV_DEFAULT);
+		st.devbuf = calloc(REPLAY_DEV_BATCH, sizeof *st.devbuf);
+		if (!st.dev || !st.devbuf)
+			fatalx("out of memory for the devices table");
+		pl.dev = st.dev;
+	}
 	for (int i = optind; i < argc; i++) {
 		int r = replay_file(&pl, argv[i], &st, iocs, !hostnames && !d);
 		if (r > rc)
 			rc = r;
+		if (flush_devices(&st) != 0 && rc < 2)
+			rc = 2;
 	}
 	fflush(stdout);
 	if (!quiet)
 		pipe_summary(&pl, stderr);
+	if (!quiet && st.dev) {
+		struct dev_stats ds;
+		dev_get_stats(st.dev, &ds);
+		fprintf(stderr, "devices: %" PRIu64 " known, %" PRIu64 " DHCP messages (%" PRIu64
+		        " not DHCP), %" PRIu64 " names learned, %" PRIu64 " evicted (%" PRIu64
+		        " before they were stored)\n", ds.devices, ds.dhcp, ds.dhcp_bad, ds.names,
+		        ds.evicted, ds.evicted_unsaved);
+	}
 	if (st.lost)
 		fprintf(stderr, "database: %" PRIu64 " hits NOT STORED (%" PRIu64
 		        " writes failed)\n", st.lost, st.failed);
@@ -362,6 +411,8 @@ int replay_main(int argc, char **argv)
 		fprintf(stderr, "database: %" PRIu64 " writes failed, retried: every hit stored\n",
 		        st.failed);
 	pipe_fini(&pl);
+	dev_free(st.dev);
+	free(st.devbuf);
 	db_close(d);
 	ioc_set_free(iocs);
 	return rc;

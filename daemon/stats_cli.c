@@ -38,9 +38,9 @@ static const char stats_usage[] =
 static const char devices_usage[] =
 	"usage: stalkerwatch devices -d DB [--json]\n"
 	"\n"
-	"Show the devices the daemon saw: MAC, last IP address, the host name\n"
-	"(DHCP option 12) and vendor class (option 60) the device sends, first\n"
-	"and last seen (UTC), and its hit events.  Names are shown escaped\n"
+	"Show the devices the daemon (or replay -d) saw: MAC, last IP address,\n"
+	"the host name (DHCP option 12) and vendor class (option 60) the device\n"
+	"sends, first and last seen (UTC), and its hit events.  Names are shown escaped\n"
 	"(\\xHH) where they hold anything but printable ASCII.  The database is\n"
 	"opened read-only.\n"
 	"\n"
