@@ -354,8 +354,13 @@ int replay_main(int argc, char **argv)
 		clock_gettime(CLOCK_REALTIME, &now);
 		/* another writer may hold the lock for a while: wait as db_open does */
 		uint64_t t0 = mono_ms();
+		bool said = false;
 		while (db_record_feeds(d, iocs, (uint64_t)now.tv_sec * 1000000u +
 		                       (uint64_t)now.tv_nsec / 1000u, err, sizeof err) != 0) {
+			if (!said) {
+				log_warnx("%s; trying again for up to %u ms", err, SW_DB_OPEN_WAIT_MS);
+				said = true;
+			}
 			if (mono_ms() - t0 >= SW_DB_OPEN_WAIT_MS) {
 				log_warnx("%s; tried for %u ms", err, SW_DB_OPEN_WAIT_MS);
 				db_close(d);

@@ -739,6 +739,9 @@ static struct ioc_b *b_new(const struct ioc_load_opts *o, char *err, size_t errl
 		goto fail;
 	if (o && o->dualuse_file && load_dualuse_file(b, o->dualuse_file, err, errlen) != 0)
 		goto fail;
+	if (o && o->dualuse_buf &&
+	    dualuse_parse(b, "dual-use (memory)", o->dualuse_buf, o->dualuse_len, err, errlen) != 0)
+		goto fail;
 	return b;
 fail:
 	dset_free(&b->dualuse);
@@ -1991,8 +1994,9 @@ struct ioc_set *ioc_set_load(const char *const *files, size_t nfiles,
 	return ioc_set_load_opts(files, nfiles, &o, err, errlen);
 }
 
-struct ioc_set *ioc_set_load_mem(const char *buf, size_t len, const char *source,
-                                 FILE *warn, char *err, size_t errlen)
+struct ioc_set *ioc_set_load_mem_opts(const char *buf, size_t len, const char *source,
+                                      const struct ioc_load_opts *opts,
+                                      char *err, size_t errlen)
 {
 	char dummy[8];
 	if (!err || errlen == 0) {
@@ -2000,8 +2004,8 @@ struct ioc_set *ioc_set_load_mem(const char *buf, size_t len, const char *source
 		errlen = sizeof dummy;
 	}
 	err[0] = '\0';
-	struct ioc_load_opts o = { .warn = warn };
-	struct ioc_b *b = b_new(&o, err, errlen);
+	struct ioc_load_opts none = { 0 };
+	struct ioc_b *b = b_new(opts ? opts : &none, err, errlen);
 	if (!b)
 		return NULL;
 	if (import_buf(b, source ? source : "memory", buf ? buf : "", buf ? len : 0,
@@ -2010,6 +2014,13 @@ struct ioc_set *ioc_set_load_mem(const char *buf, size_t len, const char *source
 		return NULL;
 	}
 	return b_finish(b);
+}
+
+struct ioc_set *ioc_set_load_mem(const char *buf, size_t len, const char *source,
+                                 FILE *warn, char *err, size_t errlen)
+{
+	struct ioc_load_opts o = { .warn = warn };
+	return ioc_set_load_mem_opts(buf, len, source, &o, err, errlen);
 }
 
 void ioc_set_free(struct ioc_set *s)

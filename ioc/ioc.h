@@ -135,6 +135,10 @@ struct ioc_load_opts {
 	                              name off): rules on them get IOC_CONF_LOW;
 	                              NULL: the built-in list (ioc/dual-use.txt) only */
 	bool no_dualuse_builtin;   /* do not apply the built-in dual-use list */
+	const char *dualuse_buf;   /* more dual-use names from memory (same format,
+	                              read after dualuse_file, named "dual-use
+	                              (memory)" in errors): tests and fuzzing */
+	size_t dualuse_len;
 };
 
 /*
@@ -158,6 +162,11 @@ struct ioc_set *ioc_set_load_opts(const char *const *files, size_t nfiles,
 struct ioc_set *ioc_set_load_mem(const char *buf, size_t len,
                                  const char *source, FILE *warn,
                                  char *err, size_t errlen);
+
+/* Same with options (dual-use lists).  opts may be NULL. */
+struct ioc_set *ioc_set_load_mem_opts(const char *buf, size_t len, const char *source,
+                                      const struct ioc_load_opts *opts,
+                                      char *err, size_t errlen);
 
 void ioc_set_free(struct ioc_set *s);
 

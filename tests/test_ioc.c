@@ -923,6 +923,22 @@ START_TEST(test_dualuse)
 	ck_assert_uint_eq(ioc_rule_get(s, 1)->confidence, IOC_CONF_HIGH);
 	ioc_set_free(s);
 
+	/* the same list from memory (ioc_set_load_mem_opts), after the file:
+	 * its "!" takes the file's name off again; its errors name it */
+	static const char R[] = "a.shared-cdn.example.net X\nevil-c2.com X\n";
+	static const char M[] = "evil-c2.com\n!shared-cdn.example.net\n";
+	struct ioc_load_opts om = { .dualuse_file = f1, .no_dualuse_builtin = true,
+	                            .dualuse_buf = M, .dualuse_len = sizeof M - 1 };
+	s = ioc_set_load_mem_opts(R, sizeof R - 1, "r", &om, err, sizeof err);
+	ck_assert_msg(s != NULL, "%s", err);
+	ck_assert_uint_eq(ioc_rule_get(s, 0)->confidence, IOC_CONF_HIGH);
+	ck_assert_uint_eq(ioc_rule_get(s, 1)->confidence, IOC_CONF_LOW);
+	ioc_set_free(s);
+	om.dualuse_buf = "ok.example\ncom\n";
+	om.dualuse_len = strlen(om.dualuse_buf);
+	ck_assert_ptr_null(ioc_set_load_mem_opts(R, sizeof R - 1, "r", &om, err, sizeof err));
+	ck_assert_msg(strstr(err, "dual-use (memory):2: com: a top-level domain alone"), "%s", err);
+
 	/* with the built-in list (ioc/dual-use.txt): '!' takes a name off, a
 	 * tenant is matched as a tenant, whatever spelling the rule used */
 	f = fopen(f1, "w");

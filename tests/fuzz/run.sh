@@ -50,6 +50,7 @@ max_len() {
 	config) echo 8192 ;;   # a config file
 	resolve) echo 4096 ;;  # a DNS answer
 	devices) echo 1500 ;;  # a DHCP message in a datagram
+	dualuse) echo 8192 ;;  # a user's dual-use list
 	*) echo 8192 ;;
 	esac
 }
