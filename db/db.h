@@ -153,12 +153,14 @@ struct db_hit_query {
 	const char *family;   /* only this family (ASCII case-insensitive) */
 	const char *client;   /* only this client IP or MAC (text as stored) */
 	bool json;            /* one JSON object per line instead of a table */
+	bool wide;            /* the table with geo (country, ASN), org, ja4, ech */
 };
 
 /*
  * Print hits to out: high confidence first, then most recent first.  Plain:
  * a table (last_seen UTC to the second, count, conf, kind, hostname with the
- * HTTP path appended, family, rule, client, mac, server ip:port, capture),
+ * HTTP path appended, family, rule, client, mac, server ip:port, app, and
+ * with wide: geo, org, ja4, ech; then capture),
  * columns aligned, every cell escaped with sw_esc_buf; "no hits" when there
  * are none.  JSON: one object per row and line, every column of the row,
  * NULL as null, times as RFC 3339 'YYYY-MM-DDTHH:MM:SS.ffffffZ', strings

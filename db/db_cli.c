@@ -14,14 +14,16 @@
 #include "db/db.h"
 
 static const char usage_text[] =
-	"usage: stalkerwatch hits -d DB [--json] [--since WHEN] [--family NAME]\n"
-	"                         [--client IP|MAC]\n"
+	"usage: stalkerwatch hits -d DB [--json | --wide] [--since WHEN]\n"
+	"                         [--family NAME] [--client IP|MAC]\n"
 	"\n"
 	"List the IOC hits recorded in the database DB: high confidence first,\n"
 	"then the most recent.  The database is opened read-only.\n"
 	"\n"
 	"  -d, --db DB        the SQLite database the daemon or replay writes\n"
 	"  -j, --json         one JSON object per hit and line (all columns)\n"
+	"  -w, --wide         the table with the server's country and AS (geo, org:\n"
+	"                     --geoip-*), the JA4 fingerprint and the ECH mark\n"
 	"  --since WHEN       only hits last seen since WHEN: 30m, 24h, 7d, 2w,\n"
 	"                     or a UTC time 'YYYY-MM-DD[ HH:MM[:SS]]'\n"
 	"  --family NAME      only this stalkerware family (any case)\n"
@@ -152,6 +154,8 @@ int db_cli_hits_f(int argc, char **argv, FILE *out, FILE *errf)
 			return 0;
 		} else if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
 			q.json = true;
+		} else if (!strcmp(a, "-w") || !strcmp(a, "--wide")) {
+			q.wide = true;
 		} else if ((v = sw_opt_val(argc, argv, &i, "--db", "-d", &missing))) {
 			dbpath = v;
 		} else if ((v = sw_opt_val(argc, argv, &i, "--since", NULL, &missing))) {

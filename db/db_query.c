@@ -30,11 +30,13 @@
 
 static const char TABLE_SQL[] =
 	"SELECT substr(last_seen, 1, 19), count, confidence, kind, hostname, path,"
-	" family, rule, client_ip, client_mac, server_ip, server_port, capture, app"
+	" family, rule, client_ip, client_mac, server_ip, server_port, capture, app,"
+	" server_country, server_asn, server_org, ja4, ech"
 	FILTER_SQL;
 
 enum { T_LAST, T_COUNT, T_CONF, T_KIND, T_HOST, T_PATH, T_FAMILY, T_RULE,
-       T_CIP, T_MAC, T_SIP, T_SPORT, T_CAPTURE, T_APP };
+       T_CIP, T_MAC, T_SIP, T_SPORT, T_CAPTURE, T_APP, T_CC, T_ASN, T_ORG, T_JA4,
+       T_ECH };
 
 static const char JSON_SQL[] =
 	"SELECT replace(first_seen, ' ', 'T') || 'Z' AS first_seen,"
@@ -46,11 +48,17 @@ static const char JSON_SQL[] =
 
 /* Columns of the table, in order. */
 enum { C_LAST, C_COUNT, C_CONF, C_KIND, C_HOST, C_FAMILY, C_RULE, C_CLIENT,
-       C_MAC, C_SERVER, C_APP, C_CAPTURE, C_N };
+       C_MAC, C_SERVER, C_APP, C_GEO, C_ORG, C_JA4, C_ECH, C_CAPTURE, C_N };
 static const char *const col_title[C_N] = {
 	"last_seen (UTC)", "count", "conf", "kind", "hostname", "family", "rule",
-	"client", "mac", "server", "app", "capture",
+	"client", "mac", "server", "app", "geo", "org", "ja4", "ech", "capture",
 };
+
+/* Shown only with --wide: the enrichment (docs/enrichment.md). */
+static bool col_wide(int i)
+{
+	return i == C_GEO || i == C_ORG || i == C_JA4 || i == C_ECH;
+}
 
 /* Raw bytes of a text column (NULL -> NULL, *n = 0). */
 static const void *col_bytes(sqlite3_stmt *st, int i, size_t *n)
@@ -129,6 +137,20 @@ static int row_cells(sqlite3_stmt *st, char *cell[C_N])
 	}
 	p = col_bytes(st, T_APP, &n);        /* nDPI's label: "TLS.AmazonAWS" */
 	cell[C_APP] = n ? esc_dup(p, n) : esc_dup("-", 1);
+	/* geo: "US AS16509" (either part may be unknown) */
+	p = col_bytes(st, T_CC, &n);
+	int64_t asn = sqlite3_column_type(st, T_ASN) == SQLITE_NULL ? 0 :
+	              (int64_t)sqlite3_column_int64(st, T_ASN);
+	if (asn > 0)
+		snprintf(num, sizeof num, "%sAS%" PRId64, n ? " " : "", asn);
+	else
+		num[0] = '\0';
+	cell[C_GEO] = n || asn > 0 ? esc_cat(p, n, num, strlen(num), NULL, 0) : esc_dup("-", 1);
+	p = col_bytes(st, T_ORG, &n);
+	cell[C_ORG] = n ? esc_dup(p, n) : esc_dup("-", 1);
+	p = col_bytes(st, T_JA4, &n);
+	cell[C_JA4] = n ? esc_dup(p, n) : esc_dup("-", 1);
+	cell[C_ECH] = sqlite3_column_int64(st, T_ECH) ? esc_dup("yes", 3) : esc_dup("-", 1);
 	p = col_bytes(st, T_CAPTURE, &n);
 	cell[C_CAPTURE] = esc_dup(p, n);
 	for (int i = 0; i < C_N; i++)
@@ -145,10 +167,13 @@ static void free_cells(char *cell[C_N])
 	}
 }
 
-/* One line of the table; the last column is not padded. */
-static void put_row(FILE *out, const char *const cell[C_N], const size_t w[C_N])
+/* One line of the table; the last column is not padded; the --wide
+ * columns only when wide. */
+static void put_row(FILE *out, const char *const cell[C_N], const size_t w[C_N], bool wide)
 {
 	for (int i = 0; i < C_N; i++) {
+		if (!wide && col_wide(i))
+			continue;
 		size_t l = strlen(cell[i]);
 		if (i == C_N - 1) {
 			fputs(cell[i], out);
@@ -271,7 +296,7 @@ long db_query_hits(struct db *d, FILE *out, const struct db_hit_query *q,
 	}
 	/* pass 2: the same rows (same snapshot), printed */
 	sqlite3_reset(st);
-	put_row(out, col_title, w);
+	put_row(out, col_title, w, q && q->wide);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (row_cells(st, cell) != 0) {
 			rc = SQLITE_NOMEM;
@@ -280,7 +305,7 @@ long db_query_hits(struct db *d, FILE *out, const struct db_hit_query *q,
 		const char *view[C_N];
 		for (int i = 0; i < C_N; i++)
 			view[i] = cell[i];
-		put_row(out, view, w);
+		put_row(out, view, w, q && q->wide);
 		free_cells(cell);
 	}
 	if (rc != SQLITE_DONE)

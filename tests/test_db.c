@@ -852,6 +852,40 @@ START_TEST(print_escapes_plain)
 }
 END_TEST
 
+/* --wide: the enrichment columns, escaped; NULLs as "-"; the plain table
+ * leaves them out. */
+START_TEST(print_wide)
+{
+	const char *p = tpath("wide.db");
+	struct db *d = open_ok(p);
+	struct hit h = mkhit(K_SNI, "api.spyic.com", NULL, "192.168.1.23",
+	                     "02:00:00:aa:bb:cc", "203.0.113.7", T0);
+	snprintf(h.server_country, sizeof h.server_country, "US");
+	h.server_asn = 16509;
+	snprintf(h.server_org, sizeof h.server_org, "Amazon\x1b[2J.com");
+	snprintf(h.ja4, sizeof h.ja4, "t13d1516h2_8daaf6152771_02713d6af862");
+	h.ech = true;
+	struct hit g = mkhit(K_DNS, "api.spyic.com", NULL, "192.168.1.23",
+	                     "02:00:00:aa:bb:cc", "203.0.113.53", T0 - 1000000);
+	g.server_port = 53;
+	struct hit both[2] = { h, g };
+	write_ok(d, both, 2, "c");
+	db_close(d);
+	char out[4096], eo[1024];
+	ck_assert_int_eq(run_cli(out, sizeof out, eo, sizeof eo, 4, "hits", "-d", p, "--wide"), 0);
+	ck_assert_msg(strstr(out, "  geo         org                ja4                                   ech  capture\n"),
+	              "%s", out);
+	ck_assert_msg(strstr(out, "  US AS16509  Amazon\\x1b[2J.com  t13d1516h2_8daaf6152771_02713d6af862  yes  c\n"),
+	              "%s", out);
+	ck_assert_msg(strstr(out, "  -           -                  -                                     -    c\n"),
+	              "%s", out);
+	ck_assert_ptr_null(strchr(out, '\x1b'));
+	ck_assert_int_eq(run_cli(out, sizeof out, eo, sizeof eo, 3, "hits", "-d", p), 0);
+	ck_assert_ptr_null(strstr(out, "AS16509"));
+	ck_assert_ptr_null(strstr(out, " ja4 "));
+}
+END_TEST
+
 START_TEST(print_escapes_json)
 {
 	const char *p = evil_db();
@@ -1140,6 +1174,7 @@ static Suite *db_suite(void)
 	tcase_add_test(tc, readonly_directory);
 	tcase_add_test(tc, print_escapes_plain);
 	tcase_add_test(tc, print_escapes_json);
+	tcase_add_test(tc, print_wide);
 	tcase_add_test(tc, print_order_and_filters);
 	tcase_add_test(tc, cli_errors_and_empty);
 	tcase_add_test(tc, stats_minutes);
