@@ -155,7 +155,6 @@ dl_until() {
 
 dl_start() {
 	: >"$T/log"
-	DL_LINK0=$(dl_link)
 	ip netns exec "$NS" "$BIN" run -c /dev/null -i swb -d "$DB" -u nobody "$@" \
 		>>"$T/log" 2>&1 &
 	DPID=$!
@@ -163,11 +162,48 @@ dl_start() {
 		kill -0 "$DPID" 2>/dev/null || { wait "$DPID"; dl_fail "the daemon did not start (status $?)"; }
 		dl_fail "the daemon did not start within $DL_WAIT s"
 	fi
+	dl_link_zero
+}
+
+# dl_link_zero: DL_LINK0 such that dl_link - DL_LINK0 is what the capture
+# thread must have taken since it started: read while no test traffic
+# flows, twice alike in a row (a frame of the kernel's own in flight, or
+# one that came before the capture handle was active, would skew a single
+# reading).
+dl_link_zero() {
+	_lz_prev=
+	_lz_n=0
+	while :; do
+		dl_sync || dl_fail "no answer to USR1"
+		_lz_cur="$(dl_packets) $(dl_link)"
+		[ "$_lz_cur" = "$_lz_prev" ] && break
+		_lz_prev=$_lz_cur
+		_lz_n=$((_lz_n + 1))
+		[ "$_lz_n" -lt 100 ] || dl_fail "the frame counts do not settle: $_lz_cur"
+		sleep 0.2
+	done
+	DL_LINK0=$((${_lz_cur#* } - ${_lz_cur% *}))
 }
 
 # dl_stat IFACE COUNTER: a counter of an interface in the namespace.
+# Read from /proc/net/dev inside the namespace (per network namespace, and
+# needs no sysfs remount, which `ip netns exec` may fail to do in a
+# container).  COUNTER: rx_packets, rx_dropped, tx_packets or tx_dropped.
 dl_stat() {
-	ip netns exec "$NS" cat "/sys/class/net/$1/statistics/$2"
+	case $2 in
+	rx_packets) _f=2 ;;
+	rx_dropped) _f=4 ;;
+	tx_packets) _f=10 ;;
+	tx_dropped) _f=12 ;;
+	*) echo "$DL_NAME: FAIL: dl_stat: unknown counter $2" >&2; exit 1 ;;
+	esac
+	_v=$(ip netns exec "$NS" cat /proc/net/dev |
+		awk -v i="$1" -v f="$_f" '{ sub(/^ */, ""); n = index($0, ":") }
+			n && substr($0, 1, n - 1) == i { $0 = substr($0, n + 1); print $f }')
+	# (called in $(...): the message goes to stderr, and the caller's
+	# arithmetic on the empty value stops the test)
+	[ -n "$_v" ] || { echo "$DL_NAME: FAIL: dl_stat: no counters for $1 in the namespace's /proc/net/dev" >&2; exit 1; }
+	echo "$_v"
 }
 
 # dl_link: every frame the capture end (swb) has seen, both ways: what the
