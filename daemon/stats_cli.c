@@ -50,18 +50,6 @@ static const char devices_usage[] =
 	"\n"
 	"Exit status: 0, 2 usage or database error.\n";
 
-static void cli_err(FILE *errf, const char *cmd, const char *msg, const char *arg)
-{
-	fprintf(errf, "stalkerwatch %s: ", cmd);
-	sw_fputs_esc(errf, msg);
-	if (arg) {
-		fputs(" '", errf);
-		sw_fputs_esc(errf, arg);
-		fputc('\'', errf);
-	}
-	fputc('\n', errf);
-}
-
 /* Open path read-only for queries after db_open_ro accepted it.  A WAL
  * database in a directory where the -shm cannot be made, with no writer
  * (no -wal), is read as immutable, as db_open_ro does. */
@@ -70,7 +58,7 @@ static sqlite3 *open_ro(const char *cmd, const char *path, FILE *errf)
 	char err[1024];
 	struct db *d = db_open_ro(path, err, sizeof err);
 	if (!d) {
-		cli_err(errf, cmd, err, NULL);
+		sw_cli_err(errf, cmd, err, NULL);
 		return NULL;
 	}
 	db_close(d);
@@ -88,7 +76,7 @@ static sqlite3 *open_ro(const char *cmd, const char *path, FILE *errf)
 		                            (rc & 0xff) != SQLITE_READONLY)) {
 			snprintf(err, sizeof err, "%s: cannot read: %s", path,
 			         h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
-			cli_err(errf, cmd, err, NULL);
+			sw_cli_err(errf, cmd, err, NULL);
 			sqlite3_close(h);
 			return NULL;
 		}
@@ -98,7 +86,7 @@ static sqlite3 *open_ro(const char *cmd, const char *path, FILE *errf)
 		char uri[3 * 4096 + 32];
 		size_t o = 0, n = strlen(path);
 		if (n > 4096) {
-			cli_err(errf, cmd, "database path too long", NULL);
+			sw_cli_err(errf, cmd, "database path too long", NULL);
 			return NULL;
 		}
 		memcpy(uri, "file:", 5);
@@ -118,7 +106,7 @@ static sqlite3 *open_ro(const char *cmd, const char *path, FILE *errf)
 		rc = sqlite3_open_v2(uri, &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
 		if (rc != SQLITE_OK) {
 			snprintf(err, sizeof err, "%s: cannot read: %s", path, sqlite3_errstr(rc));
-			cli_err(errf, cmd, err, NULL);
+			sw_cli_err(errf, cmd, err, NULL);
 			sqlite3_close(h);
 			return NULL;
 		}
@@ -241,18 +229,18 @@ int stats_cli_main_f(int argc, char **argv, FILE *out, FILE *errf)
 			errno = 0;
 			unsigned long long x = strtoull(v, &end, 10);
 			if (errno || *end || v[0] < '0' || v[0] > '9' || x > 100000000ULL) {
-				cli_err(errf, "stats", "--rows wants a number (0: all), not", v);
+				sw_cli_err(errf, "stats", "--rows wants a number (0: all), not", v);
 				return 2;
 			}
 			rows = (uint32_t)x;
 		} else {
-			cli_err(errf, "stats", missing ? "missing value after" : "unknown argument", a);
+			sw_cli_err(errf, "stats", missing ? "missing value after" : "unknown argument", a);
 			fputs(stats_usage, errf);
 			return 2;
 		}
 	}
 	if (!dbpath) {
-		cli_err(errf, "stats", "give the database with -d DB", NULL);
+		sw_cli_err(errf, "stats", "give the database with -d DB", NULL);
 		fputs(stats_usage, errf);
 		return 2;
 	}
@@ -272,7 +260,7 @@ int stats_cli_main_f(int argc, char **argv, FILE *out, FILE *errf)
 	if (rc != SQLITE_OK) {
 		char e[1200];
 		snprintf(e, sizeof e, "%s: cannot query the stats table: %s", dbpath, sqlite3_errmsg(h));
-		cli_err(errf, "stats", e, NULL);
+		sw_cli_err(errf, "stats", e, NULL);
 		sqlite3_close(h);
 		return 2;
 	}
@@ -332,14 +320,14 @@ int stats_cli_main_f(int argc, char **argv, FILE *out, FILE *errf)
 	if (!bad && rc != SQLITE_DONE) {
 		char e[1200];
 		snprintf(e, sizeof e, "%s: reading the stats table: %s", dbpath, sqlite3_errmsg(h));
-		cli_err(errf, "stats", e, NULL);
+		sw_cli_err(errf, "stats", e, NULL);
 		bad = 2;
 	}
 	sqlite3_finalize(st);
 	sqlite3_close(h);
 	if (bad) {
 		if (bad == 1)
-			cli_err(errf, "stats", "out of memory", NULL);
+			sw_cli_err(errf, "stats", "out of memory", NULL);
 		table_free(&t);
 		return 2;
 	}
@@ -365,7 +353,7 @@ int stats_cli_main_f(int argc, char **argv, FILE *out, FILE *errf)
 				for (int c = 0; c < ncol; c++)
 					free(row[c]);
 				table_free(&t);
-				cli_err(errf, "stats", "out of memory", NULL);
+				sw_cli_err(errf, "stats", "out of memory", NULL);
 				return 2;
 			}
 		}
@@ -381,7 +369,7 @@ int stats_cli_main_f(int argc, char **argv, FILE *out, FILE *errf)
 		fprintf(errf, "WARNING: %" PRIu64 " hits were lost because the hit queue was full "
 		        "(the database was locked or failing)\n", sum[13]);
 	if (fflush(out) != 0 || ferror(out)) {
-		cli_err(errf, "stats", "cannot write the output", NULL);
+		sw_cli_err(errf, "stats", "cannot write the output", NULL);
 		return 2;
 	}
 	return 0;
@@ -413,13 +401,13 @@ int devices_cli_main_f(int argc, char **argv, FILE *out, FILE *errf)
 		} else if ((v = sw_opt_val(argc, argv, &i, "--db", "-d", &missing))) {
 			dbpath = v;
 		} else {
-			cli_err(errf, "devices", missing ? "missing value after" : "unknown argument", a);
+			sw_cli_err(errf, "devices", missing ? "missing value after" : "unknown argument", a);
 			fputs(devices_usage, errf);
 			return 2;
 		}
 	}
 	if (!dbpath) {
-		cli_err(errf, "devices", "give the database with -d DB", NULL);
+		sw_cli_err(errf, "devices", "give the database with -d DB", NULL);
 		fputs(devices_usage, errf);
 		return 2;
 	}
@@ -435,7 +423,7 @@ int devices_cli_main_f(int argc, char **argv, FILE *out, FILE *errf)
 		char e[1200];
 		snprintf(e, sizeof e, "%s: cannot query the devices table: %s", dbpath,
 		         sqlite3_errmsg(h));
-		cli_err(errf, "devices", e, NULL);
+		sw_cli_err(errf, "devices", e, NULL);
 		sqlite3_close(h);
 		return 2;
 	}
@@ -485,14 +473,14 @@ int devices_cli_main_f(int argc, char **argv, FILE *out, FILE *errf)
 	if (!bad && rc != SQLITE_DONE) {
 		char e[1200];
 		snprintf(e, sizeof e, "%s: reading the devices table: %s", dbpath, sqlite3_errmsg(h));
-		cli_err(errf, "devices", e, NULL);
+		sw_cli_err(errf, "devices", e, NULL);
 		bad = 2;
 	}
 	sqlite3_finalize(st);
 	sqlite3_close(h);
 	if (bad) {
 		if (bad == 1)
-			cli_err(errf, "devices", "out of memory", NULL);
+			sw_cli_err(errf, "devices", "out of memory", NULL);
 		table_free(&t);
 		return 2;
 	}
@@ -504,7 +492,7 @@ int devices_cli_main_f(int argc, char **argv, FILE *out, FILE *errf)
 	}
 	table_free(&t);
 	if (fflush(out) != 0 || ferror(out)) {
-		cli_err(errf, "devices", "cannot write the output", NULL);
+		sw_cli_err(errf, "devices", "cannot write the output", NULL);
 		return 2;
 	}
 	return 0;

@@ -198,3 +198,15 @@ const char *sw_opt_val(int argc, char **argv, int *i, const char *lng,
 	}
 	return NULL;
 }
+
+void sw_cli_err(FILE *errf, const char *cmd, const char *msg, const char *arg)
+{
+	fprintf(errf, "stalkerwatch %s: ", cmd);
+	sw_fputs_esc(errf, msg);
+	if (arg) {
+		fputs(" '", errf);
+		sw_fputs_esc(errf, arg);
+		fputc('\'', errf);
+	}
+	fputc('\n', errf);
+}

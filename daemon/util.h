@@ -37,6 +37,10 @@ bool sw_strlcpy(char *dst, const char *src, size_t dstlen);
 const char *sw_opt_val(int argc, char **argv, int *i, const char *lng,
                        const char *shrt, bool *missing);
 
+/* A subcommand's error on errf: "stalkerwatch CMD: MSG 'ARG'" (ARG may be
+ * NULL), MSG and ARG escaped. */
+void sw_cli_err(FILE *errf, const char *cmd, const char *msg, const char *arg);
+
 /* Logging.  Foreground: stderr, "stalkerwatch: " prefix.  After
  * log_to_syslog(true): syslog.  Messages are printf formats; arguments that
  * came from the wire must be escaped by the caller first. */

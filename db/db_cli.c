@@ -35,18 +35,6 @@ static const char usage_text[] =
 	"Columns and example SQL queries: docs/schema.md.\n"
 	"Exit status: 0 (also when there are no hits), 2 usage or database error.\n";
 
-static void cli_err(FILE *errf, const char *msg, const char *arg)
-{
-	fputs("stalkerwatch hits: ", errf);
-	sw_fputs_esc(errf, msg);
-	if (arg) {
-		fputs(" '", errf);
-		sw_fputs_esc(errf, arg);
-		fputc('\'', errf);
-	}
-	fputc('\n', errf);
-}
-
 /* Parse --since: a relative age (N s|m|h|d|w) before now, or a UTC date and
  * time.  0 and *us on success, -1 otherwise. */
 static int parse_since(const char *s, uint64_t *us)
@@ -160,33 +148,33 @@ int db_cli_hits_f(int argc, char **argv, FILE *out, FILE *errf)
 			dbpath = v;
 		} else if ((v = sw_opt_val(argc, argv, &i, "--since", NULL, &missing))) {
 			if (parse_since(v, &q.since_us) != 0) {
-				cli_err(errf, "--since wants 30m, 24h, 7d, 2w or 'YYYY-MM-DD[ HH:MM[:SS]]' (UTC), not", v);
+				sw_cli_err(errf, "hits", "--since wants 30m, 24h, 7d, 2w or 'YYYY-MM-DD[ HH:MM[:SS]]' (UTC), not", v);
 				return 2;
 			}
 		} else if ((v = sw_opt_val(argc, argv, &i, "--family", NULL, &missing))) {
 			q.family = v;
 		} else if ((v = sw_opt_val(argc, argv, &i, "--client", NULL, &missing))) {
 			if (parse_client(v, client, sizeof client) != 0) {
-				cli_err(errf, "--client wants an IP address or a MAC address, not", v);
+				sw_cli_err(errf, "hits", "--client wants an IP address or a MAC address, not", v);
 				return 2;
 			}
 			q.client = client;
 		} else if (missing) {
-			cli_err(errf, "missing value after", a);
+			sw_cli_err(errf, "hits", "missing value after", a);
 			fputs(usage_text, errf);
 			return 2;
 		} else {
-			cli_err(errf, "unknown argument", a);
+			sw_cli_err(errf, "hits", "unknown argument", a);
 			fputs(usage_text, errf);
 			return 2;
 		}
 		if (missing) {
-			cli_err(errf, "missing value after", a);
+			sw_cli_err(errf, "hits", "missing value after", a);
 			return 2;
 		}
 	}
 	if (!dbpath) {
-		cli_err(errf, "give the database with -d DB", NULL);
+		sw_cli_err(errf, "hits", "give the database with -d DB", NULL);
 		fputs(usage_text, errf);
 		return 2;
 	}
@@ -194,19 +182,19 @@ int db_cli_hits_f(int argc, char **argv, FILE *out, FILE *errf)
 	char err[512];
 	struct db *d = db_open_ro(dbpath, err, sizeof err);
 	if (!d) {
-		cli_err(errf, err, NULL);
+		sw_cli_err(errf, "hits", err, NULL);
 		return 2;
 	}
 	long n = db_query_hits(d, out, &q, err, sizeof err);
 	db_close(d);
 	if (n < 0) {
-		cli_err(errf, err, NULL);
+		sw_cli_err(errf, "hits", err, NULL);
 		return 2;
 	}
 	if (n == 0 && q.json)   /* stdout stays valid (empty) JSON lines */
-		cli_err(errf, "no hits", NULL);
+		sw_cli_err(errf, "hits", "no hits", NULL);
 	if (fflush(out) != 0 || ferror(out)) {
-		cli_err(errf, "cannot write the output", NULL);
+		sw_cli_err(errf, "hits", "cannot write the output", NULL);
 		return 2;
 	}
 	return 0;
