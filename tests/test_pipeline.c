@@ -382,16 +382,7 @@ static size_t mkdnsq(uint8_t *b, const char *name)
 	o += tu_put16(b + o, 0);
 	o += tu_put16(b + o, 0);
 	o += tu_put16(b + o, 0);
-	const char *s = name;
-	while (*s) {
-		const char *dot = strchr(s, '.');
-		size_t l = dot ? (size_t)(dot - s) : strlen(s);
-		b[o++] = (uint8_t)l;
-		memcpy(b + o, s, l);
-		o += l;
-		s += l + (dot ? 1 : 0);
-	}
-	b[o++] = 0;
+	o += tu_put_name(b + o, name);
 	o += tu_put16(b + o, 1);
 	o += tu_put16(b + o, 1);
 	return o;

@@ -86,22 +86,6 @@ static size_t mkframe(uint8_t *out, const uint8_t *smac, const uint8_t *dmac,
 	return o + n;
 }
 
-/* A name in DNS wire form (uncompressed). */
-static size_t put_name(uint8_t *b, const char *name)
-{
-	size_t o = 0;
-	while (*name) {
-		const char *dot = strchr(name, '.');
-		size_t l = dot ? (size_t)(dot - name) : strlen(name);
-		b[o++] = (uint8_t)l;
-		memcpy(b + o, name, l);
-		o += l;
-		name += l + (dot ? 1 : 0);
-	}
-	b[o++] = 0;
-	return o;
-}
-
 struct rr {
 	const char *owner;
 	uint16_t type;            /* 1 A, 28 AAAA, 5 CNAME */
@@ -120,18 +104,18 @@ static size_t mkdns(uint8_t *b, const char *qname, uint16_t qtype,
 	o += tu_put16(b + o, (uint16_t)nan);
 	o += tu_put16(b + o, 0);
 	o += tu_put16(b + o, 0);
-	o += put_name(b + o, qname);
+	o += tu_put_name(b + o, qname);
 	o += tu_put16(b + o, qtype);
 	o += tu_put16(b + o, 1);
 	for (size_t i = 0; i < nan; i++) {
-		o += put_name(b + o, an[i].owner);
+		o += tu_put_name(b + o, an[i].owner);
 		o += tu_put16(b + o, an[i].type);
 		o += tu_put16(b + o, 1);
 		o += tu_put32(b + o, an[i].ttl);
 		if (an[i].type == 5) {
 			size_t at = o;
 			o += 2;
-			size_t l = put_name(b + o, an[i].data);
+			size_t l = tu_put_name(b + o, an[i].data);
 			tu_put16(b + at, (uint16_t)l);
 			o += l;
 		} else if (an[i].type == 1) {

@@ -34,6 +34,23 @@ static inline size_t tu_put32(uint8_t *b, uint32_t v)
 	return 4;
 }
 
+/* A DNS name in wire form, uncompressed ("a.b" -> 1 a 1 b 0).  Returns the
+ * bytes written. */
+static inline size_t tu_put_name(uint8_t *b, const char *name)
+{
+	size_t o = 0;
+	while (*name) {
+		const char *dot = strchr(name, '.');
+		size_t l = dot ? (size_t)(dot - name) : strlen(name);
+		b[o++] = (uint8_t)l;
+		memcpy(b + o, name, l);
+		o += l;
+		name += l + (dot ? 1 : 0);
+	}
+	b[o++] = 0;
+	return o;
+}
+
 /* What tu_hello builds.  Zero-initialise, then set what the test needs. */
 struct tu_hello_opts {
 	const char *sni;   /* server_name; NULL: no such extension */
