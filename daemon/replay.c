@@ -167,8 +167,6 @@ static int flush_hits(struct pipeline *pl, struct store *st, const struct ioc_se
 	}
 }
 
-#define REPLAY_DEV_BATCH 256
-
 /* Write the devices learned so far (changed since the last call).  0, or -1
  * with the failure logged (they stay in the table, marked changed). */
 static int flush_devices(struct store *st)
@@ -176,7 +174,7 @@ static int flush_devices(struct store *st)
 	if (!st->dev)
 		return 0;
 	for (;;) {
-		size_t n = dev_take(st->dev, st->devbuf, REPLAY_DEV_BATCH);
+		size_t n = dev_take(st->dev, st->devbuf, SW_DEV_WRITE_BATCH);
 		if (n == 0)
 			return 0;
 		if (db_upsert_devices(st->d, st->devbuf, n, st->err, sizeof st->err) != 0) {
@@ -386,7 +384,7 @@ int replay_main(int argc, char **argv)
 		/* with a database, the devices table too: DHCP names and the MACs
 		 * of hits (docs/daemon.md, Devices) */
 		st.dev = dev_new(SW_DEV_DEFAULT);
-		st.devbuf = calloc(REPLAY_DEV_BATCH, sizeof *st.devbuf);
+		st.devbuf = calloc(SW_DEV_WRITE_BATCH, sizeof *st.devbuf);
 		if (!st.dev || !st.devbuf)
 			fatalx("out of memory for the devices table");
 		pl.dev = st.dev;

@@ -310,6 +310,9 @@
 #define SW_DEV_DEFAULT 1024
 #define SW_DEV_MIN 16
 #define SW_DEV_MAX 65536
+/* Device records upserted per transaction (writer thread, replay -d); a
+ * device takes one or two (dev_take), so at least 2. */
+#define SW_DEV_WRITE_BATCH 256
 /* Config file: longest line, and entries of a repeatable option. */
 #define SW_CONF_LINE_MAX 1024
 #define SW_CONF_LIST_MAX 64
@@ -332,6 +335,9 @@
 #endif
 #if SW_FLUSH_MS_DEFAULT < SW_FLUSH_MS_MIN || SW_FLUSH_MS_DEFAULT > SW_DB_FLUSH_MS
 #error "SW_FLUSH_MS_DEFAULT out of range"
+#endif
+#if SW_DEV_WRITE_BATCH < 2
+#error "SW_DEV_WRITE_BATCH must hold a device's two records"
 #endif
 #if SW_DEV_DEFAULT < SW_DEV_MIN || SW_DEV_DEFAULT > SW_DEV_MAX
 #error "SW_DEV_DEFAULT out of range"

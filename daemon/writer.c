@@ -15,8 +15,6 @@
 #include "daemon/util.h"
 #include "ioc/ioc.h"
 
-/* Device records written per transaction (two per device). */
-#define WR_DEV_BATCH 256
 /* A database that keeps failing is reported again this often (ms). */
 #define WR_FAIL_LOG_MS 30000
 
@@ -72,7 +70,7 @@ struct writer *writer_new(const struct writer_opts *o, struct ioc_set *iocs,
 	w->cur = iocs;
 	w->pend = calloc(o->n_src ? o->n_src : 1, sizeof *w->pend);
 	w->pend_set = calloc(o->n_src ? o->n_src : 1, sizeof *w->pend_set);
-	w->devbuf = calloc(WR_DEV_BATCH, sizeof *w->devbuf);
+	w->devbuf = calloc(SW_DEV_WRITE_BATCH, sizeof *w->devbuf);
 	if (!w->pend || !w->pend_set || !w->devbuf) {
 		writer_free(w);
 		snprintf(err, errlen, "out of memory");
@@ -294,7 +292,7 @@ static void flush_devices(struct writer *w)
 	if (!w->o.dev)
 		return;
 	for (;;) {
-		size_t n = dev_take(w->o.dev, w->devbuf, WR_DEV_BATCH);
+		size_t n = dev_take(w->o.dev, w->devbuf, SW_DEV_WRITE_BATCH);
 		if (n == 0)
 			return;
 		if (db_upsert_devices(w->o.db, w->devbuf, n, err, sizeof err) != 0) {
