@@ -260,3 +260,24 @@ void dev_get_stats(struct dev_table *t, struct dev_stats *st)
 	st->devices = t->n;
 	pthread_mutex_unlock(&t->mu);
 }
+
+int dev_write(struct dev_table *t, struct db *d, struct db_device *buf,
+              uint64_t *written, char *err, size_t errlen)
+{
+	uint64_t w = 0;
+	int rc = 0;
+	for (;;) {
+		size_t n = dev_take(t, buf, SW_DEV_WRITE_BATCH);
+		if (n == 0)
+			break;
+		if (db_upsert_devices(d, buf, n, err, errlen) != 0) {
+			dev_untake(t, buf, n);
+			rc = -1;
+			break;
+		}
+		w += n;
+	}
+	if (written)
+		*written = w;
+	return rc;
+}

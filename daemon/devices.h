@@ -66,6 +66,15 @@ size_t dev_take(struct dev_table *t, struct db_device *out, size_t max);
  * again so that the next dev_take returns them. */
 void dev_untake(struct dev_table *t, const struct db_device *v, size_t n);
 
+/*
+ * Write every changed device to d, one transaction per SW_DEV_WRITE_BATCH
+ * records taken into buf (room for that many).  *written (may be NULL)
+ * gets the records written.  0, or -1 with err: the records of the failed
+ * batch are marked changed again (dev_untake), earlier batches stay written.
+ */
+int dev_write(struct dev_table *t, struct db *d, struct db_device *buf,
+              uint64_t *written, char *err, size_t errlen);
+
 void dev_get_stats(struct dev_table *t, struct dev_stats *st);
 
 #endif

@@ -173,16 +173,11 @@ static int flush_devices(struct store *st)
 {
 	if (!st->dev)
 		return 0;
-	for (;;) {
-		size_t n = dev_take(st->dev, st->devbuf, SW_DEV_WRITE_BATCH);
-		if (n == 0)
-			return 0;
-		if (db_upsert_devices(st->d, st->devbuf, n, st->err, sizeof st->err) != 0) {
-			dev_untake(st->dev, st->devbuf, n);
-			log_warnx("%s; the devices table was not updated", st->err);
-			return -1;
-		}
+	if (dev_write(st->dev, st->d, st->devbuf, NULL, st->err, sizeof st->err) != 0) {
+		log_warnx("%s; the devices table was not updated", st->err);
+		return -1;
 	}
+	return 0;
 }
 
 /* Read one capture through the pipeline.  0 ok, 1 damaged/unreadable, 2 hits

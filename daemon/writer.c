@@ -289,21 +289,15 @@ static int flush_hits(struct writer *w)
 static void flush_devices(struct writer *w)
 {
 	char err[1024];
+	uint64_t n = 0;
 	if (!w->o.dev)
 		return;
-	for (;;) {
-		size_t n = dev_take(w->o.dev, w->devbuf, SW_DEV_WRITE_BATCH);
-		if (n == 0)
-			return;
-		if (db_upsert_devices(w->o.db, w->devbuf, n, err, sizeof err) != 0) {
-			dev_untake(w->o.dev, w->devbuf, n);
-			note_failure(w, "devices", err);
-			return;
-		}
-		pthread_mutex_lock(&w->mu);
-		w->st.devices_written += n;
-		pthread_mutex_unlock(&w->mu);
-	}
+	int rc = dev_write(w->o.dev, w->o.db, w->devbuf, &n, err, sizeof err);
+	pthread_mutex_lock(&w->mu);
+	w->st.devices_written += n;
+	pthread_mutex_unlock(&w->mu);
+	if (rc != 0)
+		note_failure(w, "devices", err);
 }
 
 static void flush_stats(struct writer *w)
